@@ -1,0 +1,1 @@
+"""Speech recognition: Vosk, the offline Whisper fallback, voice activity detection."""

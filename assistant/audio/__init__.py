@@ -1,0 +1,1 @@
+"""Audio devices: microphone and speaker."""

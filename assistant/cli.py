@@ -1,0 +1,158 @@
+"""Command line: `assistant` (the app), `devices`, `config`; later say, read, music, bench."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from assistant import __version__, config, paths
+from assistant.config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def _load_config() -> Config:
+    try:
+        return config.load()
+    except ConfigError as e:
+        sys.exit(f"assistant: {e}")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Start the terminal app; without audio devices it runs in text mode."""
+    from assistant.audio.devices import AudioError, AudioStatus, probe
+    from assistant.ui.app import run_app
+
+    cfg = _load_config()
+    log_file = paths.cache_dir() / "assistant.log"
+    with _output_to(log_file):  # C libraries (ALSA, PortAudio) write to fd 2 and would tear the UI
+        try:
+            audio = probe(cfg.audio)
+        except AudioError as e:
+            audio = AudioStatus(None, None, str(e))
+        if audio.problem:
+            log.warning("audio: %s", audio.problem)
+        run_app(cfg, audio, speech_engine="none")
+    return 0
+
+
+@contextmanager
+def _output_to(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 at a log file while the TUI draws on a duplicate of the terminal."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    original = sys.__stderr__
+    terminal_fd = os.dup(2)
+    terminal = os.fdopen(terminal_fd, "w", encoding="utf-8", errors="replace", closefd=False)
+    with open(path, "a", encoding="utf-8") as f:
+        os.dup2(f.fileno(), 2)
+        setattr(sys, "__stderr__", terminal)  # noqa: B010 (Textual draws on sys.__stderr__)
+        try:
+            yield
+        finally:
+            setattr(sys, "__stderr__", original)  # noqa: B010
+            terminal.flush()
+            os.dup2(terminal_fd, 2)
+            os.close(terminal_fd)
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    """List devices, choose them (saved in the config) and test them."""
+    from assistant.audio.devices import AudioError, find_device, list_devices
+    from assistant.audio.selftest import play_and_record
+
+    cfg = _load_config()
+    try:
+        if args.input is not None or args.output is not None:
+            changes = {}
+            if args.input is not None:
+                device = find_device(args.input, "input")
+                changes["input_device"] = "" if device is None else device.label
+            if args.output is not None:
+                device = find_device(args.output, "output")
+                changes["output_device"] = "" if device is None else device.label
+            cfg = cfg.replace("audio", **changes)
+            print(f"saved to {config.save(cfg)}")
+        devices = list_devices()
+        chosen_in, chosen_out = cfg.audio.input_device, cfg.audio.output_device
+        print("  #  in out  name")
+        for d in devices:
+            mark = "*" if d.label in (chosen_in, chosen_out) else " "
+            print(f"{mark}{d.index:>3} {d.inputs:>3} {d.outputs:>3}  {d.label}")
+        print(f"input: {chosen_in or 'system default'}   output: {chosen_out or 'system default'}")
+        if args.test:
+            result = play_and_record(
+                find_device(chosen_out, "output"), find_device(chosen_in, "input")
+            )
+            verdict = "heard the tone" if result.heard(440.0) else "did NOT hear the tone"
+            print(
+                f"test: played 440 Hz for 1 s; recorded level {result.level_db:.1f} dBFS, "
+                f"strongest frequency {result.peak_hz:.0f} Hz — {verdict}"
+            )
+            return 0 if result.heard(440.0) else 1
+    except (AudioError, ConfigError) as e:
+        print(f"assistant: {e}", file=sys.stderr)
+        print("No usable audio device: the app still starts in text mode.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print where the config file is and the values in effect."""
+    cfg = _load_config()
+    path = paths.config_file()
+    state = "exists" if path.exists() else "not created yet; these are the defaults"
+    print(f"# {path} ({state})")
+    print(config.dumps(cfg), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="An offline voice assistant with its own emotional voice."
+    )
+    parser.add_argument("--version", action="version", version=f"assistant {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.set_defaults(func=cmd_chat)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="the terminal app (default)", description=cmd_chat.__doc__)
+    chat.set_defaults(func=cmd_chat)
+
+    dev = sub.add_parser(
+        "devices", help="list, choose and test audio devices", description=cmd_devices.__doc__
+    )
+    dev.add_argument(
+        "--input", metavar="NAME|INDEX", help="microphone to use (saved; '' for the system default)"
+    )
+    dev.add_argument(
+        "--output", metavar="NAME|INDEX", help="speaker to use (saved; '' for the system default)"
+    )
+    dev.add_argument(
+        "--test",
+        action="store_true",
+        help="play a short tone and report the level the microphone records",
+    )
+    dev.set_defaults(func=cmd_devices)
+
+    cfg = sub.add_parser(
+        "config",
+        help="show the config file path and effective values",
+        description=cmd_config.__doc__,
+    )
+    cfg.set_defaults(func=cmd_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)

@@ -1,0 +1,169 @@
+"""Settings: a frozen dataclass per component, read from TOML; unknown keys are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import tomli_w
+
+from assistant import EMOTIONS, paths
+
+
+class ConfigError(ValueError):
+    """The config file cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    input_device: str = ""  # name (or part of it) or index; "" = the system default
+    output_device: str = ""
+    input_rate: int = 16000  # Hz, what speech recognition wants
+    block_ms: int = 30  # microphone block length
+
+    def check(self) -> None:
+        _require(
+            self.input_rate in (8000, 16000, 22050, 32000, 44100, 48000),
+            "input_rate",
+            "must be one of 8000, 16000, 22050, 32000, 44100, 48000",
+        )
+        _require(5 <= self.block_ms <= 200, "block_ms", "must be between 5 and 200")
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    voice: str = "lj"
+    emotion: str = "neutral"  # one of EMOTIONS, or "auto" (chosen per sentence)
+    intensity: float = 1.0  # 0 = neutral .. 1 = full emotion
+    rate: float = 1.0  # speaking rate multiplier
+
+    def check(self) -> None:
+        _require(
+            self.emotion in (*EMOTIONS, "auto"),
+            "emotion",
+            f"must be one of {', '.join((*EMOTIONS, 'auto'))}",
+        )
+        _require(0.0 <= self.intensity <= 1.0, "intensity", "must be between 0 and 1")
+        _require(0.5 <= self.rate <= 2.0, "rate", "must be between 0.5 and 2")
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    engine: str = "auto"  # auto | vosk | whisper
+    vosk_model: str = ""  # a Vosk model directory; "" = look in the data dir
+    endpoint_silence_s: float = 0.6  # pause that ends a turn
+
+    def check(self) -> None:
+        _require(
+            self.engine in ("auto", "vosk", "whisper"),
+            "engine",
+            "must be one of auto, vosk, whisper",
+        )
+        _require(
+            0.1 <= self.endpoint_silence_s <= 5.0,
+            "endpoint_silence_s",
+            "must be between 0.1 and 5 seconds",
+        )
+
+
+@dataclass(frozen=True)
+class ReplyConfig:
+    model: str = "embedded"  # "embedded" (SmolLM2-135M), a Hugging Face model id or a local path
+    max_history_turns: int = 8
+    max_new_tokens: int = 96
+
+    def check(self) -> None:
+        _require(self.max_history_turns >= 0, "max_history_turns", "must be 0 or more")
+        _require(1 <= self.max_new_tokens <= 4096, "max_new_tokens", "must be between 1 and 4096")
+
+
+@dataclass(frozen=True)
+class Config:
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    reply: ReplyConfig = field(default_factory=ReplyConfig)
+
+    def replace(self, section: str, **changes: Any) -> Config:
+        """A copy with some keys of one section changed, validated like a loaded file."""
+        merged = {**dataclasses.asdict(getattr(self, section)), **changes}
+        return dataclasses.replace(self, **{section: _section(section, merged)})
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return dataclasses.asdict(self)
+
+
+class _Invalid(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(key, problem)
+        self.key, self.problem = key, problem
+
+
+def _require(ok: bool, key: str, problem: str) -> None:
+    if not ok:
+        raise _Invalid(key, problem)
+
+
+_SECTIONS: dict[str, type] = get_type_hints(Config)
+
+
+def _section(name: str, values: Any) -> Any:
+    cls = _SECTIONS[name]
+    if not isinstance(values, dict):
+        raise ConfigError(f"[{name}] must be a table of keys")
+    hints = get_type_hints(cls)
+    for key, value in values.items():
+        if key not in hints:
+            known = ", ".join(hints)
+            raise ConfigError(f"unknown key '{name}.{key}' (known keys: {known})")
+        want = hints[key]
+        ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            ok, values = True, {**values, key: float(value)}
+        if not ok:
+            raise ConfigError(
+                f"'{name}.{key}' must be {want.__name__}, not {type(value).__name__} ({value!r})"
+            )
+    section = cls(**values)
+    try:
+        section.check()
+    except _Invalid as e:
+        got = getattr(section, e.key)
+        raise ConfigError(f"'{name}.{e.key}' {e.problem} (got {got!r})") from None
+    return section
+
+
+def from_dict(data: dict[str, Any]) -> Config:
+    for name in data:
+        if name not in _SECTIONS:
+            raise ConfigError(f"unknown section [{name}] (known sections: {', '.join(_SECTIONS)})")
+    return Config(**{name: _section(name, values) for name, values in data.items()})
+
+
+def load(path: Path | None = None) -> Config:
+    """Read the config file; a missing file means the defaults."""
+    path = path or paths.config_file()
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    try:
+        return from_dict(data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def save(config: Config, path: Path | None = None) -> Path:
+    """Write the config atomically; returns the path written."""
+    path = path or paths.config_file()
+    paths.atomic_write(path, tomli_w.dumps(config.to_dict()).encode("utf-8"))
+    return path
+
+
+def dumps(config: Config) -> str:
+    return tomli_w.dumps(config.to_dict())

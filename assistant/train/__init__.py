@@ -1,0 +1,1 @@
+"""Training-data preparation and voice training (library code; scripts/ only parses arguments)."""

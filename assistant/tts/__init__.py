@@ -1,0 +1,1 @@
+"""Our own voice: text frontend, mel features, acoustic model, vocoder."""

@@ -1,0 +1,174 @@
+"""The Textual app: owns the chat screen, the voice settings and where typed text goes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from assistant.config import Config
+from assistant.config import save as save_config
+from assistant.ui.messages import AudioInfo, EmotionChosen, StopSpeaking, UserTextSubmitted
+from assistant.ui.screens.chat import ChatScreen
+from assistant.ui.screens.emotion import EmotionPicker
+from assistant.ui.widgets.status import StatusInfo
+
+log = logging.getLogger(__name__)
+
+HELP_TEXT = """\
+Enter: send the typed message
+F2: choose the voice's emotion and intensity
+Esc: stop speaking
+Tab / Shift+Tab: move between the transcript and the input
+Page Up / Page Down: scroll the transcript (when it has focus)
+Ctrl+P: commands (themes, e.g. a light one)
+Ctrl+Q: quit"""
+
+
+class AssistantApp(App[None]):
+    """The chat shell.
+
+    Pipeline threads must not touch widgets: they call the `add_*`/`set_*` methods through
+    `app.call_from_thread(app.add_user_text, text)`, which runs them on the UI thread.
+    """
+
+    TITLE = "assistant"
+    SUB_TITLE = "offline voice assistant"
+    CSS_PATH = "assistant.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        audio: AudioInfo,
+        speech_engine: str = "none",
+        *,
+        on_user_text: Callable[[str], None] | None = None,
+        on_stop_speaking: Callable[[], None] | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
+        None echoes it back. `cursor_blink=False` makes screenshots deterministic."""
+        super().__init__()
+        self.config = config
+        self.audio = audio
+        self.speech_engine = speech_engine
+        self._on_user_text = on_user_text
+        self._on_stop_speaking = on_stop_speaking
+        self._cursor_blink = cursor_blink
+        self._chat: ChatScreen | None = None
+
+    def get_default_screen(self) -> Screen[None]:
+        self._chat = ChatScreen(self._status_info(), self.audio, cursor_blink=self._cursor_blink)
+        return self._chat
+
+    @property
+    def chat(self) -> ChatScreen:
+        """The chat screen (also while a dialog is open on top of it)."""
+        if self._chat is None:
+            raise RuntimeError("the app is not running")
+        return self._chat
+
+    def _status_info(self) -> StatusInfo:
+        voice = self.config.voice
+        return StatusInfo(
+            mic=self.audio.input_name,
+            speaker=self.audio.output_name,
+            speech=self.speech_engine,
+            voice=voice.voice,
+            emotion=voice.emotion,
+            intensity=voice.intensity,
+        )
+
+    # Called by the pipeline (through call_from_thread) or by the shell itself.
+
+    def add_user_text(self, text: str) -> None:
+        """Show what the user said or typed as a new turn."""
+        self.chat.transcript.add_turn("user", text)
+
+    def add_assistant_text(self, text: str) -> None:
+        """Start a new assistant turn."""
+        self.chat.transcript.add_turn("assistant", text)
+
+    def append_assistant_text(self, chunk: str) -> None:
+        """Extend the assistant's current turn with streamed tokens (starts one if needed)."""
+        self.chat.transcript.append_text("assistant", chunk)
+
+    def add_note(self, text: str) -> None:
+        """A line from the app itself (errors, state changes), labelled "Note:"."""
+        self.chat.transcript.add_turn("note", text)
+
+    def set_speaking(self, speaking: bool) -> None:
+        self.chat.status_bar.set_info(speaking=speaking)
+
+    def set_audio(self, audio: AudioInfo) -> None:
+        """Devices changed (plugged in, server started): update the status bar and notice."""
+        self.audio = audio
+        self.chat.status_bar.set_info(mic=audio.input_name, speaker=audio.output_name)
+        self.chat.notice.set_audio(audio)
+
+    def set_speech_engine(self, name: str) -> None:
+        self.speech_engine = name
+        self.chat.status_bar.set_info(speech=name)
+
+    def set_emotion(self, emotion: str, intensity: float) -> None:
+        """Use a new emotion from now on, show it, and save it in the config file."""
+        self.config = self.config.replace("voice", emotion=emotion, intensity=intensity)
+        self.chat.status_bar.set_info(emotion=emotion, intensity=intensity)
+        try:
+            save_config(self.config)
+        except OSError as e:
+            log.warning("could not save the config: %s", e)
+            self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
+
+    # Messages and actions.
+
+    def on_user_text_submitted(self, message: UserTextSubmitted) -> None:
+        self.add_user_text(message.text)
+        if self._on_user_text is None:
+            self.add_assistant_text(f"(echo) {message.text}")
+            return
+        try:
+            self._on_user_text(message.text)
+        except Exception:
+            log.exception("the handler of typed text failed")
+            self.add_note("Something went wrong handling that message (see the log).")
+
+    def on_emotion_chosen(self, message: EmotionChosen) -> None:
+        self.set_emotion(message.emotion, message.intensity)
+
+    def on_stop_speaking(self, message: StopSpeaking) -> None:
+        if self._on_stop_speaking is None:
+            self.notify("Nothing is being spoken.", timeout=3)
+        else:
+            self._on_stop_speaking()
+
+    def action_pick_emotion(self) -> None:
+        voice = self.config.voice
+
+        def chosen(result: tuple[str, float] | None) -> None:
+            if result is not None:
+                self.post_message(EmotionChosen(*result))
+
+        self.push_screen(EmotionPicker(voice.emotion, voice.intensity), callback=chosen)
+
+    def action_help(self) -> None:
+        self.notify(HELP_TEXT, title="Keys", timeout=20, markup=False)
+
+
+def run_app(
+    config: Config,
+    audio: AudioInfo,
+    speech_engine: str = "none",
+    *,
+    on_user_text: Callable[[str], None] | None = None,
+) -> None:
+    """Run the chat TUI until the user quits (the CLI's entry point)."""
+    AssistantApp(config, audio, speech_engine, on_user_text=on_user_text).run()
