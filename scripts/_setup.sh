@@ -56,12 +56,14 @@ install_project() {
         "$(find_python)" -m venv "$VENV"
     fi
     say "installing the project and its packages into $VENV (first time: a few minutes)"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT$extras"
-    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r "$ROOT/scripts/requirements-nodeps.txt"
-    if [ "$PROFILE" = dev ]; then
-        "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
-            -r "$ROOT/scripts/requirements-nodeps-dev.txt"
-    fi
+    local log="$VENV/install.log" pip=("$VENV/bin/pip" install --disable-pip-version-check)
+    {
+        "${pip[@]}" -e "$ROOT$extras" &&
+        "${pip[@]}" --no-deps -r "$ROOT/scripts/requirements-nodeps.txt" &&
+        if [ "$PROFILE" = dev ]; then
+            "${pip[@]}" --no-deps -r "$ROOT/scripts/requirements-nodeps-dev.txt"
+        fi
+    } >"$log" 2>&1 || { tail -40 "$log" >&2; say "installation failed; full log: $log"; return 1; }
     echo "$want" > "$stamp"
 }
 

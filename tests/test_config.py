@@ -66,7 +66,7 @@ def test_bad_files_are_rejected_with_the_key_named(text: str, message: str) -> N
 
 
 def test_replace_validates_like_a_file() -> None:
-    with pytest.raises(ConfigError, match="'voice.rate' must be between"):
+    with pytest.raises(ConfigError, match=r"'voice\.rate' must be between"):
         Config().replace("voice", rate=9.0)
 
 
