@@ -111,6 +111,13 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """Download speech models (fetch NAME), or list them and the engine 'auto' would use."""
+    from assistant.asr import fetch
+
+    return fetch.command(args.action or "list", args.name, _load_config().asr, force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="An offline voice assistant with its own emotional voice."
@@ -145,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=cmd_config.__doc__,
     )
     cfg.set_defaults(func=cmd_config)
+
+    models = sub.add_parser(
+        "models", help="download and list speech models", description=cmd_models.__doc__
+    )
+    models.set_defaults(func=cmd_models, action=None, name=None, force=False)
+    actions = models.add_subparsers(dest="action", metavar="ACTION")
+    fetch = actions.add_parser("fetch", help="download a model: vosk-en (Vosk US English, 40 MB)")
+    fetch.add_argument("name", metavar="NAME", help="vosk-en")
+    fetch.add_argument("--force", action="store_true", help="download again over an installed copy")
+    actions.add_parser("list", help="installed models and the engine 'auto' would use")
     return parser
 
 

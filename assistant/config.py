@@ -55,6 +55,10 @@ class AsrConfig:
     engine: str = "auto"  # auto | vosk | whisper
     vosk_model: str = ""  # a Vosk model directory; "" = look in the data dir
     endpoint_silence_s: float = 0.6  # pause that ends a turn
+    vad: str = "auto"  # auto (Silero, else energy) | silero | energy
+    vad_threshold: float = 0.5  # speech probability that starts a turn
+    barge_in_threshold: float = 0.8  # the same while the assistant talks (its own voice leaks in)
+    min_speech_s: float = 0.15  # speech shorter than this never starts a turn (clicks, coughs)
 
     def check(self) -> None:
         _require(
@@ -67,6 +71,17 @@ class AsrConfig:
             "endpoint_silence_s",
             "must be between 0.1 and 5 seconds",
         )
+        _require(
+            self.vad in ("auto", "silero", "energy"), "vad", "must be one of auto, silero, energy"
+        )
+        for key in ("vad_threshold", "barge_in_threshold"):
+            _require(0.05 <= getattr(self, key) <= 0.99, key, "must be between 0.05 and 0.99")
+        _require(
+            self.barge_in_threshold >= self.vad_threshold,
+            "barge_in_threshold",
+            "must not be below vad_threshold",
+        )
+        _require(0.0 <= self.min_speech_s <= 2.0, "min_speech_s", "must be between 0 and 2 seconds")
 
 
 @dataclass(frozen=True)

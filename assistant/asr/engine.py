@@ -1,0 +1,269 @@
+"""The recogniser interface, the Whisper adapter, engine selection and the listening loop."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from assistant.asr import fetch
+from assistant.asr.vad import Endpointer, SpeechEnded, SpeechStarted
+from assistant.config import AsrConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word with its time in the utterance (seconds) and confidence (0..1)."""
+
+    text: str
+    start: float
+    end: float
+    conf: float = 1.0
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The best guess so far for the utterance in progress (may still change)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The settled text of an utterance (words when the engine gives timings)."""
+
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+class AsrError(RuntimeError):
+    """No speech recogniser can run as configured; the message says what to do."""
+
+
+class Recognizer(Protocol):
+    """A streaming speech recogniser: blocks in, partial and final text out."""
+
+    @property
+    def name(self) -> str:
+        """What listens, and why, for the screen."""
+        ...
+
+    def start(self, sample_rate: int) -> None:
+        """Load the model if needed and begin a stream of `sample_rate` Hz mono float32 blocks."""
+        ...
+
+    def accept(self, block: np.ndarray) -> Partial | Final | None: ...
+
+    def finish(self) -> Final:
+        """The end of the utterance (the endpointer decided): the final text; then start afresh."""
+        ...
+
+    def reset(self) -> None:
+        """Drop the utterance in progress."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class WhisperEngine:
+    """Whisper tiny.en behind the streaming interface: buffers the turn, transcribes at its end."""
+
+    def __init__(
+        self, reason: str = "", max_utterance_s: float = 28.0, cpu_threads: int | None = None
+    ) -> None:
+        from assistant.asr.whisper import WhisperRecognizer
+
+        self.reason = reason
+        self.max_utterance_s = max_utterance_s  # Whisper hears 30 s at most; longer turns split
+        self.whisper = WhisperRecognizer(cpu_threads=cpu_threads)
+        self.sample_rate = 0
+        self._blocks: list[np.ndarray] = []
+        self._samples = 0
+
+    @property
+    def name(self) -> str:
+        return "whisper tiny.en" + (f" ({self.reason})" if self.reason else "")
+
+    def start(self, sample_rate: int) -> None:
+        self.whisper.load()
+        self.sample_rate = sample_rate
+        self.reset()
+
+    def accept(self, block: np.ndarray) -> Partial | Final | None:
+        self._blocks.append(np.asarray(block, np.float32).reshape(-1))
+        self._samples += len(self._blocks[-1])
+        if self._samples >= self.max_utterance_s * self.sample_rate:
+            final = self.finish()
+            return final if final.text else None
+        return None
+
+    def finish(self) -> Final:
+        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+        self.reset()
+        return Final(self.whisper.transcribe(audio, self.sample_rate) if len(audio) else "")
+
+    def reset(self) -> None:
+        self._blocks, self._samples = [], 0
+
+    def close(self) -> None:
+        self.whisper.close()
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine listens, with which model, and why (shown on screen)."""
+
+    engine: Literal["vosk", "whisper"]
+    reason: str
+    model: Path | None = None
+
+    @property
+    def name(self) -> str:
+        if self.engine == "whisper":
+            return f"whisper tiny.en ({self.reason})"
+        from assistant.asr.vosk import model_label
+
+        assert self.model is not None
+        return f"vosk ({model_label(self.model)})"
+
+
+def choose_engine(cfg: AsrConfig) -> EngineChoice:
+    """Apply asr.engine: 'auto' prefers Vosk (configured, or installed in the data dir)."""
+    from assistant.asr.vosk import model_problem
+
+    configured = Path(cfg.vosk_model).expanduser() if cfg.vosk_model else None
+    model = configured or fetch.model_path("vosk-en")
+    problem = model_problem(model)
+    if cfg.engine == "whisper":
+        return EngineChoice("whisper", "asr.engine = whisper")
+    if cfg.engine == "vosk":
+        if problem:
+            raise AsrError(
+                f"asr.engine = vosk, but the Vosk model folder {model} {problem}; "
+                "run 'assistant models fetch vosk-en', set asr.vosk_model, or use asr.engine = auto"
+            )
+        return EngineChoice("vosk", "asr.engine = vosk", model)
+    if not problem:
+        return EngineChoice("vosk", "asr.vosk_model" if configured else "installed", model)
+    if configured:
+        reason = f"offline fallback: asr.vosk_model {configured} {problem}"
+    else:
+        reason = "offline fallback: no Vosk model installed; 'assistant models fetch vosk-en'"
+    return EngineChoice("whisper", reason)
+
+
+def create_recognizer(cfg: AsrConfig, words: bool = False) -> Recognizer:
+    """The recogniser asr.engine asks for (not loaded yet: `start()` loads it)."""
+    choice = choose_engine(cfg)
+    if choice.engine == "whisper":
+        log.info("speech recognition: %s", choice.name)
+        return WhisperEngine(choice.reason)
+    from assistant.asr.vosk import VoskRecognizer
+
+    assert choice.model is not None
+    log.info("speech recognition: %s (%s)", choice.name, choice.reason)
+    return VoskRecognizer(choice.model, words=words)
+
+
+ListenEvent = SpeechStarted | SpeechEnded | Partial | Final
+
+
+class Listener:
+    """Microphone blocks in; turn events, partial text and one Final per turn out.
+
+    The endpointer decides where turns start and end; the recogniser hears each turn from a
+    little before its detected start (`preroll_s`), so first syllables are not cut off.
+    Vosk may settle parts of a long turn early; they are joined into the turn's one Final.
+    """
+
+    def __init__(self, endpointer: Endpointer, recognizer: Recognizer, preroll_s: float = 0.3):
+        self.endpointer, self.recognizer = endpointer, recognizer
+        self.preroll_s = preroll_s
+        self.sample_rate = 0
+        self._recent: deque[np.ndarray] = deque()
+        self._recent_samples = 0
+        self._settled: list[Final] = []  # parts of the current turn already final
+
+    def start(self, sample_rate: int) -> None:
+        """Load the VAD and the recogniser's model."""
+        self.sample_rate = sample_rate
+        self.endpointer.start(sample_rate)
+        self.recognizer.start(sample_rate)
+        self._recent.clear()
+        self._recent_samples = 0
+
+    def feed(self, block: np.ndarray) -> list[ListenEvent]:
+        """Consume one microphone block; the events it produced, in order."""
+        was_open = self.endpointer.in_speech
+        turn_events = self.endpointer.feed(block)
+        out: list[ListenEvent] = []
+        for event in turn_events:
+            out.append(event)
+            if isinstance(event, SpeechStarted):
+                self._open_turn()
+        if was_open or self.endpointer.in_speech or turn_events:
+            out.extend(self._hear(block))
+        else:
+            self._remember(block)
+        if any(isinstance(e, SpeechEnded) for e in turn_events):
+            out.append(self._close_turn())
+        return out
+
+    def press(self) -> list[ListenEvent]:
+        """Push-to-talk: start a turn now (the pre-roll is not used)."""
+        event = self.endpointer.press()
+        if event is None:
+            return []
+        self._recent.clear()
+        self._recent_samples = 0
+        self._open_turn()
+        return [event]
+
+    def release(self) -> list[ListenEvent]:
+        """Push-to-talk: end the turn now and transcribe it."""
+        event = self.endpointer.release()
+        return [] if event is None else [event, self._close_turn()]
+
+    def _open_turn(self) -> None:
+        self.recognizer.reset()
+        self._settled = []
+        preroll = list(self._recent)
+        self._recent.clear()
+        self._recent_samples = 0
+        for old in preroll:
+            self._hear(old)
+
+    def _hear(self, block: np.ndarray) -> list[ListenEvent]:
+        result = self.recognizer.accept(block)
+        if isinstance(result, Final):
+            self._settled.append(result)
+            return [Partial(_joined(self._settled))]
+        if isinstance(result, Partial):
+            return [Partial(_joined([*self._settled, Final(result.text)]))]
+        return []
+
+    def _close_turn(self) -> Final:
+        parts = [*self._settled, self.recognizer.finish()]
+        self._settled = []
+        return Final(_joined(parts), tuple(w for part in parts for w in part.words))
+
+    def _remember(self, block: np.ndarray) -> None:
+        self._recent.append(block)
+        self._recent_samples += len(block)
+        keep = (self.preroll_s + self.endpointer.min_speech_s) * max(self.sample_rate, 1)
+        while self._recent and self._recent_samples - len(self._recent[0]) >= keep:
+            self._recent_samples -= len(self._recent.popleft())
+
+    def close(self) -> None:
+        self.recognizer.close()
+        self.endpointer.close()
+
+
+def _joined(parts: list[Final]) -> str:
+    return " ".join(part.text for part in parts if part.text)

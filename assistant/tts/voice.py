@@ -1,0 +1,174 @@
+"""A voice is a folder: voice.json + model.safetensors + MODEL_CARD.md. Load it and speak."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from assistant import paths
+from assistant.tts import text
+from assistant.tts.model import EMOTIONS, AcousticModel, ModelConfig
+from assistant.tts.phonemes import BOUNDARY, PAD, PUNCTUATION
+from assistant.tts.vocoder import Vocoder
+
+log = logging.getLogger(__name__)
+
+SENTENCE_PAUSE = 0.25  # seconds of silence after each sentence
+_NOT_SPOKEN = frozenset((PAD, BOUNDARY, *PUNCTUATION))
+
+
+class VoiceError(RuntimeError):
+    """A voice folder is missing, incomplete or corrupt; the message names the file."""
+
+
+def symbols_digest(symbols: tuple[str, ...] | list[str]) -> str:
+    return hashlib.sha256("\n".join(symbols).encode("utf-8")).hexdigest()[:16]
+
+
+def find_voice(name_or_path: str | Path) -> Path:
+    """A path to a voice folder, or a name looked up in the data dir, then in voices/."""
+    candidate = Path(name_or_path)
+    if candidate.is_dir():
+        return candidate
+    for root in (paths.data_dir() / "voices", paths.repo_voices_dir()):
+        if (root / str(name_or_path)).is_dir():
+            return root / str(name_or_path)
+    known = sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
+    raise VoiceError(f"no voice '{name_or_path}' (available: {', '.join(known) or 'none'})")
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    """fp16 safetensors → fp32 state dict (no pickle involved)."""
+    try:
+        return {k: v.float() for k, v in load_file(str(path)).items()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise VoiceError(f"cannot read {path}: {e}") from None
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    name: str
+    speaker_id: int
+    vocoder: str
+    sample_rate: int
+    model: ModelConfig
+    meta: dict[str, Any]
+
+
+def read_info(folder: Path) -> VoiceInfo:
+    try:
+        meta = json.loads((folder / "voice.json").read_text(encoding="utf-8"))
+        info = VoiceInfo(
+            meta["name"],
+            int(meta["speaker_id"]),
+            meta["vocoder"],
+            int(meta["sample_rate"]),
+            ModelConfig.from_dict(meta["model"]),
+            meta,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise VoiceError(f"{folder / 'voice.json'} is missing or invalid: {e}") from None
+    if meta.get("symbols_digest") != symbols_digest(text.SYMBOLS):
+        raise VoiceError(f"{folder.name}: made for another phoneme table; retrain or update it")
+    return info
+
+
+class Voice:
+    """Text → speech with a chosen emotion; `stream` yields a sentence at a time."""
+
+    def __init__(self, info: VoiceInfo, model: AcousticModel, vocoder: Vocoder) -> None:
+        self.info, self.model, self.vocoder = info, model, vocoder
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def sample_rate(self) -> int:
+        return self.info.sample_rate
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> Voice:
+        folder = find_voice(name_or_path)
+        info = read_info(folder)
+        model = AcousticModel(info.model)
+        try:
+            model.load_state_dict(load_weights(folder / "model.safetensors"))
+        except RuntimeError as e:
+            raise VoiceError(
+                f"{folder / 'model.safetensors'} does not fit voice.json: {e}"
+            ) from None
+        return cls(info, model.eval(), Vocoder.load(info.vocoder))
+
+    def sentence_audio(
+        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+    ) -> np.ndarray:
+        """One sentence (no splitting) → float32 audio; empty if it has nothing to say."""
+        if emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion '{emotion}' (one of {', '.join(EMOTIONS)})")
+        tokens = text.phonemize(sentence)
+        if not any(t not in _NOT_SPOKEN for t in tokens):
+            return np.zeros(0, np.float32)
+        ids = text.symbol_ids(tokens)
+        mel = self.model.infer(
+            torch.tensor(ids),
+            self.info.speaker_id,
+            EMOTIONS.index(emotion),
+            max(0.0, min(1.0, intensity)),
+            rate,
+        )
+        return self.vocoder(mel)
+
+    def stream(
+        self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+    ) -> Iterator[np.ndarray]:
+        """Audio a sentence at a time (each followed by a short pause), lazily."""
+        pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / rate), np.float32)
+        for start, end in text.sentence_spans(content):
+            audio = self.sentence_audio(content[start:end], emotion, intensity, rate)
+            if len(audio):
+                yield np.concatenate([audio, pause])
+
+    def synthesize(
+        self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+    ) -> tuple[np.ndarray, int]:
+        chunks = list(self.stream(content, emotion, intensity, rate))
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return audio, self.sample_rate
+
+
+def export_voice(
+    model: AcousticModel,
+    folder: Path,
+    name: str,
+    speaker_id: int,
+    vocoder: str,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write fp16 weights and voice.json (MODEL_CARD.md is written separately)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    meta = {
+        "name": name,
+        "speaker_id": speaker_id,
+        "vocoder": vocoder,
+        "sample_rate": 22050,
+        "emotions": list(EMOTIONS),
+        "symbols_digest": symbols_digest(text.SYMBOLS),
+        "n_symbols": len(text.SYMBOLS),
+        "model": model.config.to_dict(),
+        **(extra or {}),
+    }
+    paths.atomic_write(folder / "voice.json", json.dumps(meta, indent=1).encode("utf-8"))
+    return folder

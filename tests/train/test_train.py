@@ -1,0 +1,59 @@
+"""Training: resumable checkpoints, loss curves, a voice export, DDP processes staying in sync."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from assistant.train.train import TrainConfig, export, load_checkpoint, train
+from assistant.tts.voice import Voice
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {"d_model": 32, "n_heads": 2, "enc_layers": 1, "dec_layers": 1, "align_dim": 16}
+
+
+def test_training_resumes_where_it_stopped_and_exports_a_voice(
+    tiny_cache: Path, tmp_path: Path
+) -> None:
+    cfg = TrainConfig(
+        data=tiny_cache, out=tmp_path / "run", steps=3, batch=2, crop=32, model=TINY, log_every=1
+    )
+    train(cfg)
+    first = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert first["step"] == 3 and len(first["history"]) == 3
+    assert (tmp_path / "run" / "losses.png").stat().st_size > 1000
+    train(TrainConfig(**{**cfg.__dict__, "steps": 5}))  # a later run continues, not restarts
+    second = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert second["step"] == 5 and [h["step"] for h in second["history"]] == [1, 2, 3, 4, 5]
+    assert any(not torch.equal(second["model"][k], first["model"][k]) for k in first["model"])
+
+    folder = export(tmp_path / "run" / "checkpoint.pt", tmp_path / "voices" / "tiny", "lj")
+    voice = Voice.load(folder)
+    assert voice.info.speaker_id == 0 and voice.info.vocoder == "lj"
+    assert voice.info.meta["training"]["steps"] == 5
+
+
+def test_two_ddp_processes_stay_in_sync(tiny_cache: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    torchrun = Path(sys.executable).parent / "torchrun"
+    done = subprocess.run(
+        [
+            str(torchrun),
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            str(REPO / "tests" / "train" / "ddp_worker.py"),
+            str(tiny_cache),
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    digests = {(tmp_path / f"rank{r}.sha256").read_text() for r in (0, 1)}
+    assert len(digests) == 1  # identical weights after 3 steps on different batches
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 3
