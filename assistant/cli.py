@@ -9,8 +9,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from assistant import __version__, config, paths
+from assistant import EMOTIONS, __version__, config, paths
 from assistant.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,64 @@ def cmd_models(args: argparse.Namespace) -> int:
     return fetch.command(args.action or "list", args.name, _load_config().asr, force=args.force)
 
 
+def cmd_say(args: argparse.Namespace) -> int:
+    """Speak text (or '-' for standard input) with our voice, or write it to a wav file."""
+    from assistant.tts.say import has_words, play_stream, write_stream
+    from assistant.tts.voice import Voice, VoiceError
+
+    cfg = _load_config().voice
+    content = sys.stdin.read() if args.text == "-" else args.text
+    if not content.strip():
+        return 0  # nothing to say
+    if not has_words(content):
+        print("assistant: nothing to say: the text has no letters or digits", file=sys.stderr)
+        return 1
+    try:
+        voice = Voice.load(args.voice or cfg.voice)
+    except VoiceError as e:
+        print(f"assistant: {e}", file=sys.stderr)
+        return 1
+    emotion = args.emotion or (cfg.emotion if cfg.emotion != "auto" else "neutral")
+    intensity = cfg.intensity if args.intensity is None else args.intensity
+    chunks = voice.stream(content, emotion, intensity, args.rate or cfg.rate)
+    if args.output:
+        seconds = write_stream(chunks, args.output, voice.sample_rate)
+        print(f"wrote {seconds:.1f} s of speech to {args.output}")
+        return 0
+    return _play(chunks, voice.sample_rate, play_stream)
+
+
+def _play(chunks: Iterator[Any], rate: int, play_stream: Callable[..., float]) -> int:
+    from assistant.audio.devices import AudioError, Speaker, find_device
+
+    try:
+        speaker = Speaker(find_device(_load_config().audio.output_device, "output"), rate).start()
+    except AudioError as e:
+        print(f"assistant: {e} (use -o FILE to write a wav instead)", file=sys.stderr)
+        return 1
+    try:
+        play_stream(chunks, speaker, rate)
+    except KeyboardInterrupt:
+        speaker.stop()
+    finally:
+        speaker.close()
+    return 0
+
+
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return number
+
+
+def _rate(value: str) -> float:
+    number = float(value)
+    if not 0.5 <= number <= 2.0:
+        raise argparse.ArgumentTypeError("must be between 0.5 and 2")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="An offline voice assistant with its own emotional voice."
@@ -145,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="play a short tone and report the level the microphone records",
     )
     dev.set_defaults(func=cmd_devices)
+
+    say = sub.add_parser("say", help="speak text with our voice", description=cmd_say.__doc__)
+    say.add_argument("text", help="what to say ('-' reads standard input)")
+    say.add_argument("--voice", help="voice name or folder (default: from the config)")
+    say.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
+    say.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
+    say.add_argument("--rate", type=_rate, help="speaking rate, 0.5 to 2")
+    say.add_argument("-o", "--output", type=Path, help="write a wav file instead of playing")
+    say.set_defaults(func=cmd_say)
 
     cfg = sub.add_parser(
         "config",

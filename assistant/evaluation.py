@@ -298,7 +298,10 @@ def _voice(path: Path, emotion: str | None, intensity: float | None, threads: in
     import torch
 
     torch.set_num_threads(threads)
-    voice = module.Voice.load(path)
+    try:
+        voice = module.Voice.load(path)
+    except (OSError, ValueError, RuntimeError) as err:  # VoiceError is a RuntimeError
+        raise EvaluationError(f"cannot load the voice {path}: {err}") from err
     options: dict[str, Any] = {}
     if emotion is not None:
         options["emotion"] = emotion

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from assistant.asr.whisper import WhisperRecognizer
+from assistant.train import data as train_data
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ASSISTANT_SHARED", REPO.parent / "shared"))
 
@@ -105,3 +108,26 @@ def active_part(audio: np.ndarray, rate: int, threshold: float = 0.01) -> np.nda
 
 def active_seconds(audio: np.ndarray, rate: int, threshold: float = 0.01) -> float:
     return len(active_part(audio, rate, threshold)) / rate
+
+
+TINY_LJ_IDS = ("LJ001-0002", "LJ001-0003", "LJ001-0004", "LJ001-0005")
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Path:
+    """A tiny prepared training cache: 4 real LJ clips and 3 Piper joe sentences."""
+    out = tmp_path_factory.mktemp("voice-data")
+    cfg = train_data.PrepareConfig(
+        out=out, shared=shared_dir, hours=0.005, lj_ids=TINY_LJ_IDS, joe_limit=3, progress=False
+    )
+    train_data.prepare(cfg)
+    return out
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> Iterator[WhisperRecognizer]:
+    """Whisper tiny.en, loaded once for every test that measures intelligibility."""
+    whisper = WhisperRecognizer(cpu_threads=2)
+    whisper.load()
+    yield whisper
+    whisper.close()

@@ -9,7 +9,7 @@ import pytest
 from assistant import __version__
 from assistant.cli import build_parser, main
 
-COMMANDS = ["chat", "devices", "config"]
+COMMANDS = ["chat", "devices", "config", "say", "models"]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

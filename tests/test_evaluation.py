@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -175,6 +176,29 @@ def test_voice_adapter_explains_a_missing_voice_module(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "assistant.tts.voice", None)  # as if not written yet
     with pytest.raises(EvaluationError, match=r"assistant\.tts\.voice does not exist"):
         load_system("voice:voices/lj", n=2, emotion="happy", intensity=0.5)
+
+
+def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    class FakeVoice:
+        @classmethod
+        def load(cls, path: Path) -> "FakeVoice":
+            assert path == Path("voices/lj")
+            return cls()
+
+        def synthesize(self, text: str, **options: object) -> tuple[list[float], int]:
+            calls.append((text, options))
+            return [0.0, 0.5], 22050
+
+    module = types.ModuleType("assistant.tts.voice")
+    module.Voice = FakeVoice  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "assistant.tts.voice", module)
+    system = load_system("voice:voices/lj", n=3, emotion="sad", intensity=0.5)
+    assert system.name == "voice-lj-sad-0.5" and len(system.items) == 3
+    audio, sample_rate = system.synthesize("hello")
+    assert audio.dtype == np.float32 and sample_rate == 22050
+    assert calls == [("hello", {"emotion": "sad", "intensity": 0.5})]
 
 
 def test_held_out_items(shared_dir: Path) -> None:

@@ -182,7 +182,9 @@ class Listener:
     Vosk may settle parts of a long turn early; they are joined into the turn's one Final.
     """
 
-    def __init__(self, endpointer: Endpointer, recognizer: Recognizer, preroll_s: float = 0.3):
+    def __init__(
+        self, endpointer: Endpointer, recognizer: Recognizer, preroll_s: float = 0.3
+    ) -> None:
         self.endpointer, self.recognizer = endpointer, recognizer
         self.preroll_s = preroll_s
         self.sample_rate = 0
@@ -200,19 +202,22 @@ class Listener:
 
     def feed(self, block: np.ndarray) -> list[ListenEvent]:
         """Consume one microphone block; the events it produced, in order."""
-        was_open = self.endpointer.in_speech
-        turn_events = self.endpointer.feed(block)
         out: list[ListenEvent] = []
-        for event in turn_events:
-            out.append(event)
+        heard = False
+        for event in self.endpointer.feed(block):
             if isinstance(event, SpeechStarted):
+                out.append(event)
                 self._open_turn()
-        if was_open or self.endpointer.in_speech or turn_events:
-            out.extend(self._hear(block))
-        else:
-            self._remember(block)
-        if any(isinstance(e, SpeechEnded) for e in turn_events):
-            out.append(self._close_turn())
+            else:  # the block's audio belongs to the turn that ends
+                if not heard:
+                    out.extend(self._hear(block))
+                    heard = True
+                out += [event, self._close_turn()]
+        if not heard:
+            if self.endpointer.in_speech:
+                out.extend(self._hear(block))
+            else:
+                self._remember(block)
         return out
 
     def press(self) -> list[ListenEvent]:

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
@@ -156,8 +157,10 @@ def _unpack(archive: Path, into: Path) -> Path:
                 if member.startswith("/") or ".." in parts:
                     raise FetchError(f"the archive contains an unsafe path: {member}")
             zf.extractall(into)
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, zlib.error) as err:
         raise FetchError(f"the download is not a valid zip archive ({err})") from None
+    except OSError as err:  # a full disk, permissions
+        raise FetchError(f"cannot unpack the archive into {into}: {err}") from None
     entries = [p for p in into.iterdir() if not p.name.startswith("__MACOSX")]
     root = entries[0] if len(entries) == 1 and entries[0].is_dir() else into
     problem = model_problem(root)

@@ -64,6 +64,8 @@ class VoskRecognizer:
         self._model: Any = None
         self._recognizer: Any = None
         self._rate = 0
+        self._heard = 0  # samples this Vosk stream has decoded (Vosk's word times count from 0)
+        self._origin = 0.0  # Vosk's time at the last start(): word times are made relative to it
         self._partial = ""
 
     @property
@@ -103,14 +105,16 @@ class VoskRecognizer:
         self._partial = ""
         if self._recognizer is not None and self._rate == sample_rate:
             self._recognizer.Reset()
+            self._origin = self._heard / self._rate
             return
         args: list[Any] = [self._model, float(sample_rate)]
         if self.grammar is not None:
             args.append(json.dumps(self._known_phrases(), ensure_ascii=False))
         self._recognizer = self._vosk.KaldiRecognizer(*args)
         self._recognizer.SetWords(self.words)
-        self._rate = sample_rate
+        self._rate, self._heard = sample_rate, 0
         self._warm_up()
+        self._origin = self._heard / self._rate
 
     def _warm_up(self) -> None:
         """Decode a second of faint noise: a new recogniser's first utterance is slow
@@ -118,6 +122,7 @@ class VoskRecognizer:
         noise = np.random.default_rng(0).standard_normal(self._rate).astype(np.float32) * 0.05
         started = time.perf_counter()
         self._recognizer.AcceptWaveform(to_pcm16(noise))
+        self._heard += len(noise)
         self._recognizer.FinalResult()
         self._recognizer.Reset()
         log.debug("Vosk warm-up took %.2f s", time.perf_counter() - started)
@@ -137,7 +142,9 @@ class VoskRecognizer:
         """Feed a float32 block; a Final when Vosk ends an utterance, a changed Partial, or None."""
         if self._recognizer is None:
             raise VoskError("the recogniser is not started; call start(sample_rate) first")
-        if self._recognizer.AcceptWaveform(to_pcm16(block)):
+        pcm = to_pcm16(block)
+        self._heard += len(pcm) // 2
+        if self._recognizer.AcceptWaveform(pcm):
             self._partial = ""
             final = self._final(self._recognizer.Result())
             return final if final.text else None
@@ -156,8 +163,9 @@ class VoskRecognizer:
 
     def _final(self, result: str) -> Final:
         data = json.loads(result)
+        at = self._origin  # word times: seconds of audio accepted since start()
         words = tuple(
-            Word(w["word"], float(w["start"]), float(w["end"]), float(w.get("conf", 1.0)))
+            Word(w["word"], w["start"] - at, w["end"] - at, float(w.get("conf", 1.0)))
             for w in data.get("result", [])
         )
         return Final(data.get("text", "").strip(), words)

@@ -122,7 +122,7 @@ def test_a_broken_off_download_leaves_nothing(
     server: tuple[str, Path], served: tuple[ModelSpec, bytes]
 ) -> None:
     spec, _ = served
-    with pytest.raises(FetchError, match="broke off|incomplete"):
+    with pytest.raises(FetchError, match=r"broke off|incomplete"):
         fetch.fetch(spec, url=f"{server[0]}/short.zip")
     assert_nothing_left(fetch.models_dir())
 
@@ -149,7 +149,7 @@ def test_a_damaged_archive_is_refused(server: tuple[str, Path]) -> None:
     data[100] ^= 0xFF  # inside am/final.mdl's compressed data: its CRC no longer matches
     (root / "model.zip").write_bytes(bytes(data))
     spec = ModelSpec("fake", NAME, f"{base}/model.zip")
-    with pytest.raises(FetchError, match="damaged|not a valid zip|Error"):
+    with pytest.raises(FetchError, match=rf"damaged \(CRC error in {NAME}/am/final.mdl\)"):
         fetch.fetch(spec)
     assert_nothing_left(fetch.models_dir())
 

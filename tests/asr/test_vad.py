@@ -8,8 +8,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from assistant.asr.vad import (
-    EnergyVad,
     Endpointer,
+    EnergyVad,
     SileroVad,
     SpeechEnded,
     SpeechStarted,

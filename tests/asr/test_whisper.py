@@ -1,7 +1,6 @@
 """The Whisper fallback recogniser on real speech, resampling, and its missing-model error."""
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +18,6 @@ from assistant.evaluation import wer
 from assistant.tts.features import load_audio
 
 CLIP = "LJ001-0043"  # "A further development of the Roman letter took place at Venice."
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> Iterator[WhisperRecognizer]:
-    whisper = WhisperRecognizer(cpu_threads=2)
-    whisper.load()
-    yield whisper
-    whisper.close()
 
 
 def clip_text(lj_dir: Path, clip_id: str) -> str:

