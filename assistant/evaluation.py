@@ -341,6 +341,19 @@ def load_system(
     raise EvaluationError(f"unknown system {spec!r}; choose one of {', '.join(SYSTEMS)}")
 
 
+def as_document(system: System, words: int, shared: Path | None = None) -> System:
+    """The same system reading one long document made of held-out sentences (≥ `words`)."""
+    chosen: list[EvalItem] = []
+    for item in sentence_items(10_000, shared):
+        chosen.append(item)
+        if sum(len(i.text.split()) for i in chosen) >= words:
+            break
+    document = " ".join(i.text for i in chosen)
+    spelled = " ".join((i.alternatives or (i.text,))[0] for i in chosen)
+    item = EvalItem(f"document-{len(document.split())}-words", document, (spelled,))
+    return System(f"{system.name}-document", system.synthesize, [item], system.note)
+
+
 # --- reports: JSON, a one-line table, plots (the only matplotlib import) ------------------------
 
 

@@ -1,0 +1,95 @@
+"""What the conversation pipeline reports to the UI: frozen dataclasses, no Textual here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Listening:
+    """The microphone is open and `engine` recognises speech (shown in the status bar)."""
+
+    engine: str
+
+
+@dataclass(frozen=True)
+class HeardPartial:
+    """The best guess so far for what the user is saying."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HeardFinal:
+    """What the user said, settled: it is answered next."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplyPiece:
+    """A piece of the reply's text as it is produced (append it to the assistant's turn)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplyDone:
+    """The reply ended: all its text, and the part the user heard (shorter after a barge-in)."""
+
+    text: str
+    heard: str
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """The assistant started (True) or stopped (False) making sound."""
+
+    active: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A line for the user from the pipeline itself (a voice loaded, a device missing)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EmotionChanged:
+    """A spoken command chose the voice's emotion: show it and keep it in the settings."""
+
+    emotion: str
+    intensity: float
+
+
+@dataclass(frozen=True)
+class VoiceChanged:
+    """Another voice is loaded and speaks from now on."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class TurnLatency:
+    """Seconds between the stages of one turn; None where a stage did not happen (typed text)."""
+
+    speech_end_to_final: float | None  # the endpointer's end of speech → the final transcript
+    final_to_first_piece: float | None  # the transcript (or typed text) → the reply's first text
+    first_piece_to_audio: float | None  # the first text → its first sentence queued as audio
+    total: float | None  # end of speech (or the typed text) → the first audio queued
+
+
+PipelineEvent = (
+    Listening
+    | HeardPartial
+    | HeardFinal
+    | ReplyPiece
+    | ReplyDone
+    | Speaking
+    | Notice
+    | EmotionChanged
+    | VoiceChanged
+    | TurnLatency
+)

@@ -1,0 +1,60 @@
+"""`assistant say`: through the real speaker sink, into files, and with odd input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from assistant.asr.whisper import WhisperRecognizer
+from assistant.evaluation import wer
+from tests.conftest import Recorder, active_seconds
+
+SENTENCE = "Please remember to water the plants on Sunday."
+
+
+def say(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "say", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_say_writes_an_intelligible_wav(tmp_path: Path, recognizer: WhisperRecognizer) -> None:
+    out = tmp_path / "out.wav"
+    done = say(
+        SENTENCE, "--voice", "joe", "--emotion", "calm", "--intensity", "0.5", "-o", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    audio, rate = sf.read(out, dtype="float32")
+    assert rate == 22050 and 1.5 < len(audio) / rate < 8
+    assert wer([SENTENCE], [recognizer.transcribe(audio, rate)]) <= 0.25
+
+
+@pytest.mark.slow
+@pytest.mark.audio
+def test_say_plays_through_the_speaker(
+    record_source,
+    recognizer: WhisperRecognizer,  # type: ignore[no-untyped-def]
+) -> None:
+    recorder: Recorder = record_source("spk.monitor")
+    done = say(SENTENCE, "--voice", "lj")
+    assert done.returncode == 0, done.stderr
+    audio = recorder.stop()
+    assert active_seconds(audio, 16000) > 1.5
+    assert wer([SENTENCE], [recognizer.transcribe(audio, 16000)]) <= 0.25
+
+
+def test_odd_input_is_handled_clearly(tmp_path: Path) -> None:
+    assert say("   ").returncode == 0  # nothing to say, nothing happens
+    done = say("!!! ... ???")
+    assert done.returncode == 1 and "no letters or digits" in done.stderr
+    done = say("hello", "--voice", "nosuch")
+    assert done.returncode == 1 and "no voice 'nosuch'" in done.stderr
+    done = say("hello", "--intensity", "3")
+    assert done.returncode == 2 and "between 0 and 1" in done.stderr
