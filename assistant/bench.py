@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from assistant import evaluation, paths
 
@@ -154,23 +155,87 @@ def _piper(config: BenchConfig) -> Metrics:
     return {**metrics, "load_s": load_s}
 
 
-@measurement("voice", "our voice (--voice voices/<name>): paragraph RTF, first-sentence latency")
-def _our_voice(config: BenchConfig) -> Metrics:
-    if not config.voice:
-        raise Unavailable("no voice given (--voice voices/<name>)")
-    try:
-        module = importlib.import_module("assistant.tts.voice")
-    except ModuleNotFoundError as err:
-        if err.name != "assistant.tts.voice":
-            raise
-        raise Unavailable("assistant.tts.voice does not exist yet") from err
+def _load_voice(config: BenchConfig) -> Any:
     import torch
 
+    from assistant.tts.voice import Voice, VoiceError
+
     torch.set_num_threads(config.threads)
+    try:
+        return Voice.load(Path(config.voice) if config.voice else "lj")
+    except VoiceError as err:
+        raise Unavailable(str(err)) from err
+
+
+@measurement("voice", "our voice (default lj): paragraph RTF, first-sentence latency")
+def _our_voice(config: BenchConfig) -> Metrics:
     start = time.perf_counter()
-    voice = module.Voice.load(Path(config.voice))
+    voice = _load_voice(config)
     load_s = time.perf_counter() - start
     return {**_speech_timing(voice.synthesize, config), "load_s": load_s}
+
+
+@measurement("acoustic", "our acoustic model alone (text → mel, no vocoder): RTF, latency")
+def _acoustic(config: BenchConfig) -> Metrics:
+    import torch
+
+    from assistant.tts import features, text
+
+    voice = _load_voice(config)
+
+    def mel_only(sentence: str) -> tuple[np.ndarray, int]:
+        mels = [
+            voice.model.infer(torch.tensor(text.text_to_ids(s)), voice.info.speaker_id)
+            for s in text.split_sentences(sentence)
+        ]
+        frames = sum(m.shape[1] for m in mels)
+        return np.zeros(frames * features.HOP, np.float32), features.SAMPLE_RATE
+
+    return _speech_timing(mel_only, config)
+
+
+class _NullSpeaker:
+    """Takes audio and never plays it: the pipeline row times synthesis, not a device."""
+
+    def __init__(self) -> None:
+        self.queued = 0
+
+    def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None:
+        self.queued += 1
+
+    def stop(self) -> float:
+        return 0.0
+
+    @property
+    def progress(self) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    @property
+    def playing(self) -> bool:
+        return False
+
+
+@measurement("pipeline", "typed text → first sentence queued as audio (our voice, 50 words/s)")
+def _pipeline(config: BenchConfig) -> Metrics:
+    from assistant.pipeline import Pipeline
+    from assistant.reply.engine import EchoLLM, ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.skills import Skills
+
+    voice = _load_voice(config)
+    with tempfile.TemporaryDirectory() as folder:
+        llm = EchoLLM(" ".join(config.paragraph), delay_s=0.02)  # a model writing 50 words/s
+        engine = ReplyEngine(Skills(), llm, History(directory=Path(folder)))
+        pipeline = Pipeline(engine, voice, _NullSpeaker(), lambda event: None)
+        for turn in range(config.repeats + 1):  # the first one warms up
+            pipeline.submit_text("read the paragraph")
+            while len(pipeline.latencies) <= turn:
+                time.sleep(0.005)
+            start = time.perf_counter()
+            pipeline.stop()
+            stop_s = time.perf_counter() - start
+    totals = [t.total for t in pipeline.latencies[1:] if t.total is not None]
+    return {"latency_s": float(np.median(totals)), "stop_call_s": stop_s}
 
 
 def peak_rss_mb() -> float:

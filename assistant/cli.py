@@ -9,10 +9,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from assistant import EMOTIONS, __version__, config, paths
 from assistant.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ def _load_config() -> Config:
 def cmd_chat(args: argparse.Namespace) -> int:
     """Start the terminal app; without audio devices it runs in text mode."""
     from assistant.audio.devices import AudioError, AudioStatus, probe
-    from assistant.ui.app import run_app
+    from assistant.chat import run_chat
 
     cfg = _load_config()
     log_file = paths.cache_dir() / "assistant.log"
@@ -38,7 +41,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             audio = AudioStatus(None, None, str(e))
         if audio.problem:
             log.warning("audio: %s", audio.problem)
-        run_app(cfg, audio, speech_engine="none")
+        run_chat(cfg, audio)
     return 0
 
 
@@ -121,7 +124,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak text (or '-' for standard input) with our voice, or write it to a wav file."""
-    from assistant.tts.say import has_words, play_stream, write_stream
+    from assistant.tts.say import has_words, write_stream
     from assistant.tts.voice import Voice, VoiceError
 
     cfg = _load_config().voice
@@ -143,11 +146,13 @@ def cmd_say(args: argparse.Namespace) -> int:
         seconds = write_stream(chunks, args.output, voice.sample_rate)
         print(f"wrote {seconds:.1f} s of speech to {args.output}")
         return 0
-    return _play(chunks, voice.sample_rate, play_stream)
+    return _play(chunks, voice.sample_rate)
 
 
-def _play(chunks: Iterator[Any], rate: int, play_stream: Callable[..., float]) -> int:
+def _play(chunks: Iterator[np.ndarray], rate: int) -> int:
+    """Play on the configured speaker; Ctrl+C stops at once."""
     from assistant.audio.devices import AudioError, Speaker, find_device
+    from assistant.tts.say import play_stream
 
     try:
         speaker = Speaker(find_device(_load_config().audio.output_device, "output"), rate).start()

@@ -14,7 +14,9 @@ TINY = bench.BenchConfig(seconds=0.25, repeats=1)
 
 
 def test_registry_has_the_components_and_selects_in_its_order() -> None:
-    assert {"baseline", "vocoder-lj", "vocoder-universal", "piper", "voice"} <= set(bench.REGISTRY)
+    assert {"baseline", "vocoder-lj", "vocoder-universal", "piper", "voice", "acoustic"} <= set(
+        bench.REGISTRY
+    )
     assert bench.select(None) == list(bench.REGISTRY)
     assert bench.select(["piper", "vocoder-lj"]) == ["vocoder-lj", "piper"]
     with pytest.raises(bench.BenchError, match="unknown measurement nope"):
@@ -27,11 +29,12 @@ def test_a_name_registers_once() -> None:
 
 
 def test_cheap_rows_run_isolated_and_write_json_and_png(tmp_path: Path) -> None:
-    report = bench.run_bench(["baseline", "voice"], TINY)
+    missing = bench.BenchConfig(seconds=0.25, repeats=1, voice="/nonexistent/voice")
+    report = bench.run_bench(["baseline", "voice"], missing)
     baseline, voice = report.rows
     assert baseline.status == "ok" and baseline.metrics == {}
     assert baseline.peak_rss_mb is not None and 50 < baseline.peak_rss_mb < 4000  # torch loaded
-    assert voice.status == "skipped" and "no voice given" in voice.note
+    assert voice.status == "skipped" and "no voice '/nonexistent/voice'" in voice.note
     json_path, png_path = bench.write_report(report, tmp_path / "bench")
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert [row["name"] for row in data["rows"]] == ["baseline", "voice"]

@@ -326,3 +326,39 @@ def _write_cache(
         log.warning("cannot cache the model in %s: %s", cache, e)
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+class SentenceEncoder:
+    """A sentence-transformers encoder from a local folder: mean-pooled, unit-length vectors."""
+
+    def __init__(self, folder: Path, max_tokens: int = 128) -> None:
+        self.folder, self.max_tokens = folder, max_tokens
+        self._model: Any = None
+        self._tokenizer: Any = None
+
+    def load(self) -> None:
+        transformers = _transformers()
+        try:
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.folder))
+            self._model = transformers.AutoModel.from_pretrained(str(self.folder)).eval()
+        except (OSError, ValueError) as e:
+            raise LLMError(f"cannot load the sentence encoder in {self.folder}: {e}") from None
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """(N, dim) float32 numpy array of unit vectors."""
+        import torch
+
+        if self._model is None:
+            raise LLMError("the sentence encoder is not loaded")
+        batch = self._tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_tokens,
+            return_tensors="pt",
+        )
+        with torch.inference_mode():
+            hidden = self._model(**batch).last_hidden_state  # (N, T, dim)
+        mask = batch["attention_mask"].unsqueeze(-1).float()  # (N, T, 1)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (N, dim)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy()

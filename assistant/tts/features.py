@@ -147,3 +147,24 @@ def load_audio(path: str | Path) -> np.ndarray:
         gcd = math.gcd(int(rate), SAMPLE_RATE)
         mono = resample_poly(mono, SAMPLE_RATE // gcd, int(rate) // gcd)
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def warp_mel_frequency(log_mel: torch.Tensor, ratio: float) -> torch.Tensor:
+    """Scale every frequency of a log mel (80, T) by `ratio` (a pitch shift of the harmonics).
+
+    Band b takes the value the original had at (its centre frequency / ratio), interpolated
+    along the mel axis; bands whose source lies above FMAX keep the silence floor.
+    """
+    if abs(ratio - 1.0) < 1e-6:
+        return log_mel
+    centres = mel_band_edges()[1:-1]  # (80,) Hz
+    positions = hz_to_mel(centres)
+    source = hz_to_mel(centres / ratio)
+    index = np.interp(source, positions, np.arange(N_MELS), left=0.0, right=np.nan)
+    valid = ~np.isnan(index)
+    lo = np.floor(np.nan_to_num(index)).astype(np.int64).clip(0, N_MELS - 1)
+    hi = (lo + 1).clip(max=N_MELS - 1)
+    frac = torch.tensor(np.nan_to_num(index) - lo, dtype=log_mel.dtype)[:, None]
+    warped = log_mel[lo] * (1 - frac) + log_mel[hi] * frac  # (80, T)
+    floor = torch.full_like(warped, math.log(LOG_FLOOR))
+    return torch.where(torch.tensor(valid)[:, None], warped, floor)

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from assistant.tts.features import warp_mel_frequency
+
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "calm")
 
 
@@ -344,24 +346,39 @@ class AcousticModel(nn.Module):
         emotion: int = 0,
         intensity: float = 1.0,
         rate: float = 1.0,
+        voiced: Tensor | None = None,
     ) -> Tensor:
-        """One utterance: ids (N,) → log mel (80, T)."""
+        """One utterance: ids (N,) → log mel (80, T).
+
+        With an emotion, the predicted change of mean pitch (over `voiced` tokens, (N,) bool)
+        and of loudness is rendered exactly — a frequency warp and a level offset of the mel —
+        while the decoder renders durations and the pitch contour around its mean.
+        """
         ids = ids[None]
         dev = ids.device
         spk = torch.tensor([speaker], device=dev)
         _, h, pad = self.encode(ids, spk)
+        strength = torch.tensor([float(intensity)], device=dev)
         log_dur, pitch, energy = self.predict_prosody(
-            h,
-            pad,
-            torch.tensor([emotion], device=dev),
-            torch.tensor([float(intensity)], device=dev),
+            h, pad, torch.tensor([emotion], device=dev), strength
         )
         frames = (torch.exp(log_dur) - 1.0).clamp(min=0.0) / rate
         durations = torch.round(frames).long().masked_fill(pad, 0)
         if int(durations.sum()) == 0:
             durations[0, 0] = 1
+        semitones, level = 0.0, 0.0
+        if emotion != 0 and intensity > 0:
+            _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
+            mask = (voiced[None] if voiced is not None else ~pad).float()
+            shift = ((pitch - pitch0) * mask).sum() / mask.sum().clamp(min=1.0)
+            pitch = pitch - shift * mask
+            stats = speaker_stats(self.config, spk)[0]
+            semitones = float(shift * stats[1]) * 12 / math.log(2)
+            level = float((energy - energy0).mean() * stats[3])  # ln of the magnitude ratio
+            energy = energy0
         _, mel = self.decode(h, pitch, energy, durations)
-        return mel[0].T  # (80, T)
+        mel = warp_mel_frequency(mel[0].T, 2 ** (semitones / 12))  # (80, T)
+        return mel + level
 
     # -- training ---------------------------------------------------------------------------
 

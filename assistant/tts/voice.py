@@ -120,12 +120,14 @@ class Voice:
         if not any(t not in _NOT_SPOKEN for t in tokens):
             return np.zeros(0, np.float32)
         ids = text.symbol_ids(tokens)
+        voiced = torch.tensor([tok[-1].isdigit() for tok in tokens])  # vowels carry the pitch
         mel = self.model.infer(
             torch.tensor(ids),
             self.info.speaker_id,
             EMOTIONS.index(emotion),
             max(0.0, min(1.0, intensity)),
             rate,
+            voiced,
         )
         return self.vocoder(mel)
 

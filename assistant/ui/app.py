@@ -10,9 +10,16 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from assistant import events
 from assistant.config import Config
 from assistant.config import save as save_config
-from assistant.ui.messages import AudioInfo, EmotionChosen, StopSpeaking, UserTextSubmitted
+from assistant.ui.messages import (
+    AudioInfo,
+    EmotionChosen,
+    PipelineEventPosted,
+    StopSpeaking,
+    UserTextSubmitted,
+)
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.widgets.status import StatusInfo
@@ -128,7 +135,43 @@ class AssistantApp(App[None]):
             log.warning("could not save the config: %s", e)
             self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
 
+    def set_voice(self, name: str) -> None:
+        """Another voice speaks from now on: show it and keep it in the settings."""
+        self.config = self.config.replace("voice", voice=name)
+        self.chat.status_bar.set_info(voice=name)
+        try:
+            save_config(self.config)
+        except OSError as e:
+            log.warning("could not save the config: %s", e)
+
+    def post_event(self, event: events.PipelineEvent) -> None:
+        """Hand a pipeline event to the UI thread; safe from any thread, never blocks."""
+        self.post_message(PipelineEventPosted(event))
+
+    def show_event(self, event: events.PipelineEvent) -> None:
+        """Turn a pipeline event into what the screen shows."""
+        match event:
+            case events.ReplyPiece(text):
+                self.append_assistant_text(text)
+            case events.HeardFinal(text):
+                self.add_user_text(text)
+            case events.Speaking(active):
+                self.set_speaking(active)
+            case events.Notice(text):
+                self.add_note(text)
+            case events.EmotionChanged(emotion, intensity):
+                self.set_emotion(emotion, intensity)
+            case events.VoiceChanged(name):
+                self.set_voice(name)
+            case events.Listening(engine):
+                self.set_speech_engine(engine)
+            case _:  # partial transcripts, latencies, ends of replies: the log has them
+                log.debug("pipeline: %s", event)
+
     # Messages and actions.
+
+    def on_pipeline_event_posted(self, message: PipelineEventPosted) -> None:
+        self.show_event(message.event)
 
     def on_user_text_submitted(self, message: UserTextSubmitted) -> None:
         self.add_user_text(message.text)

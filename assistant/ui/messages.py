@@ -6,6 +6,8 @@ from typing import Protocol
 
 from textual.message import Message
 
+from assistant.events import PipelineEvent
+
 
 class AudioInfo(Protocol):
     """What the UI needs to know about the audio devices (matches audio.devices.AudioStatus)."""
@@ -42,3 +44,11 @@ class EmotionChosen(Message):
 
 class StopSpeaking(Message):
     """The user asked the assistant to stop speaking (Escape)."""
+
+
+class PipelineEventPosted(Message):
+    """An event of the conversation pipeline, posted from its threads (post_message is safe)."""
+
+    def __init__(self, event: PipelineEvent) -> None:
+        super().__init__()
+        self.event = event

@@ -1,0 +1,190 @@
+"""`assistant chat`: builds the parts (speaker, voice, microphone, replies) and runs the app."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from assistant.config import Config
+from assistant.emotion_auto import EmotionGuesser
+from assistant.events import Notice, PipelineEvent
+from assistant.pipeline import Pipeline
+from assistant.turns import Synthesizer, VoiceSettings
+
+if TYPE_CHECKING:
+    from assistant.audio.devices import AudioStatus, Microphone, Speaker
+    from assistant.reply.engine import ReplyEngine
+    from assistant.ui.app import AssistantApp
+
+log = logging.getLogger(__name__)
+
+SPEAKER_RATE = 22050  # our voices' rate: no resampling on the way out
+
+
+def settings_of(cfg: Config) -> VoiceSettings:
+    v = cfg.voice
+    return VoiceSettings(v.voice, v.emotion, v.intensity, v.rate)
+
+
+def load_voice(name: str) -> Synthesizer:
+    from assistant.tts.voice import Voice
+
+    return Voice.load(name)
+
+
+def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:
+    """What the status bar shows before the recogniser has loaded."""
+    if audio.input_name is None:
+        return "none (no microphone)"
+    from assistant.asr.engine import AsrError, choose_engine
+
+    try:
+        return choose_engine(cfg.asr).name + " (loading)"
+    except AsrError as e:
+        return f"none ({e})"
+
+
+def build_engine(cfg: Config) -> ReplyEngine:
+    """Skills answer at once; the language model loads later (`load_model`)."""
+    from assistant import paths
+    from assistant.reply.engine import ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.llm import TransformersLLM
+    from assistant.reply.skills import Skills
+
+    voices = sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
+    history = History(max_turns=cfg.reply.max_history_turns)
+    llm = TransformersLLM.from_config(cfg.reply)
+    return ReplyEngine(Skills(voices), llm, history, emotion_tags=cfg.voice.emotion == "auto")
+
+
+@dataclass
+class Parts:
+    """What `start_parts` opened, to close when the app quits."""
+
+    speaker: Speaker | None = None
+    mic: Microphone | None = None
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.mic is not None:
+            self.mic.stop()
+        if self.speaker is not None:
+            self.speaker.stop()
+            self.speaker.close()
+
+
+def start_speaker(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
+    """Open the speaker and load the voice; on failure, replies stay text only."""
+    from assistant.audio.devices import AudioError, Speaker, find_device
+    from assistant.tts.voice import VoiceError
+
+    try:
+        parts.speaker = Speaker(find_device(cfg.audio.output_device, "output"), SPEAKER_RATE)
+        parts.speaker.start()
+    except AudioError as e:
+        parts.speaker = None
+        pipeline.emit(Notice(f"No speaker ({e}): replies are text only."))
+        return
+    try:
+        pipeline.voice = load_voice(cfg.voice.voice)
+    except (VoiceError, OSError) as e:
+        pipeline.emit(Notice(f"The voice could not be loaded ({e}): replies are text only."))
+        return
+    pipeline.speaker = parts.speaker
+
+
+def start_microphone(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
+    """Open the microphone and start listening; on failure, typing still works."""
+    from assistant.asr.engine import AsrError, Listener, create_recognizer
+    from assistant.asr.vad import Endpointer
+    from assistant.audio.devices import AudioError, Microphone, find_device
+
+    try:
+        recognizer = create_recognizer(cfg.asr)
+        device = find_device(cfg.audio.input_device, "input")
+        parts.mic = Microphone(device, cfg.audio.input_rate, cfg.audio.block_ms).start()
+    except (AudioError, AsrError) as e:
+        pipeline.emit(Notice(f"Not listening ({e}): type your messages."))
+        return
+    listener = Listener(Endpointer.from_config(cfg.asr), recognizer)
+    parts.threads.append(pipeline.start_listening(parts.mic, listener))
+
+
+def load_model(engine: ReplyEngine, pipeline: Pipeline) -> None:
+    try:
+        engine.load()
+    except Exception as e:  # LLMError, or a broken install: skills still answer
+        log.exception("the language model did not load")
+        pipeline.emit(Notice(f"The language model is not available ({e}); commands still work."))
+        return
+    pipeline.emit(Notice(f"The language model {engine.llm.name} is ready."))
+
+
+def start_parts(
+    cfg: Config, audio: AudioStatus, pipeline: Pipeline, engine: ReplyEngine, parts: Parts
+) -> None:
+    """Everything slow, off the UI thread: the model loads while the voice and devices open."""
+    model = threading.Thread(target=load_model, args=(engine, pipeline), name="llm-load")
+    model.daemon = True
+    model.start()
+    if audio.output_name is not None:
+        start_speaker(cfg, pipeline, parts)
+    else:
+        pipeline.emit(Notice("No speaker: replies are text only."))
+    if audio.input_name is not None:
+        start_microphone(cfg, pipeline, parts)
+    else:
+        pipeline.emit(Notice("No microphone: type your messages."))
+
+
+def run_chat(cfg: Config, audio: AudioStatus) -> None:
+    """Run the app at once; the parts come up in the background and report on screen."""
+    from assistant.ui.app import AssistantApp
+
+    engine = build_engine(cfg)
+    app_box: list[AssistantApp] = []
+
+    def emit(event: PipelineEvent) -> None:
+        if app_box:
+            app_box[0].post_event(event)
+
+    pipeline = Pipeline(
+        engine,
+        None,
+        None,
+        emit,
+        lambda: settings_of(app_box[0].config),
+        voice_loader=load_voice,
+        guess_emotion=EmotionGuesser().guess,  # loads its encoder when first asked
+    )
+
+    def submit(text: str) -> None:
+        pipeline.submit_text(text)
+
+    app = AssistantApp(
+        cfg,
+        audio,
+        speech_engine_name(cfg, audio),
+        on_user_text=submit,
+        on_stop_speaking=pipeline.stop,
+    )
+    app_box.append(app)
+    parts = Parts()
+
+    def start() -> None:
+        deadline = time.monotonic() + 10.0
+        while not app.is_running and time.monotonic() < deadline:  # the screen is up first
+            time.sleep(0.05)
+        start_parts(cfg, audio, pipeline, engine, parts)
+
+    threading.Thread(target=start, name="start-parts", daemon=True).start()
+    try:
+        app.run()
+    finally:
+        pipeline.close()
+        parts.close()
+        engine.close()

@@ -1,0 +1,389 @@
+"""mic → endpoint → ASR → reply → TTS → speaker, one turn at a time, with barge-in."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.events import (
+    EmotionChanged,
+    HeardFinal,
+    HeardPartial,
+    Listening,
+    Notice,
+    PipelineEvent,
+    ReplyDone,
+    ReplyPiece,
+    Speaking,
+    TurnLatency,
+    VoiceChanged,
+)
+from assistant.reply.engine import ReplyEngine
+from assistant.reply.skills import Help, Pause, ReadFile, Resume, SetEmotion, SetVoice, Stop
+from assistant.tts.text import sentence_spans
+from assistant.turns import Output, SentenceCutter, Synthesizer, Timing, Turn, VoiceSettings
+
+if TYPE_CHECKING:
+    from assistant.asr.engine import Listener, ListenEvent
+    from assistant.audio.devices import Microphone
+
+log = logging.getLogger(__name__)
+
+SENTENCE_PAUSE = 0.25  # seconds of silence after each spoken sentence (at rate 1)
+MAX_AHEAD_S = 8.0  # synthesis waits while this much audio is queued but not yet played
+PLAIN_TEXT = {".txt", ".text", ".md", ".markdown", ".rst"}
+
+
+class Pipeline:
+    """Runs the conversation: answers text, speaks it sentence by sentence, stops on barge-in.
+
+    Parts are passed in; `voice` and `speaker` may be None (text only), and may be set later
+    (the app opens them in the background). `emit` gets every PipelineEvent, from the pipeline's
+    threads; `settings_fn` gives the UI's current choices and is read before each sentence.
+    A reply cut off by the model's token limit is spoken to its last word, as it is shown.
+    """
+
+    def __init__(
+        self,
+        reply_engine: ReplyEngine,
+        voice: Synthesizer | None,
+        speaker: Output | None,
+        emit: Callable[[PipelineEvent], None],
+        settings_fn: Callable[[], VoiceSettings] = VoiceSettings,
+        voice_loader: Callable[[str], Synthesizer] | None = None,
+        guess_emotion: Callable[[str], str] | None = None,
+    ) -> None:
+        self.reply_engine, self.voice, self.speaker = reply_engine, voice, speaker
+        self.emit, self.settings_fn = emit, settings_fn
+        self.voice_loader = voice_loader
+        self.guess_emotion = guess_emotion  # for emotion "auto" when the model gave no tag
+        self.latencies: list[TurnLatency] = []
+        self._turn: Turn | None = None
+        self._lock = threading.Lock()
+        self._start_lock = threading.Lock()  # turns start one at a time
+        self._talking_flag: Callable[[bool], None] | None = None
+        self._mic_thread: threading.Thread | None = None
+        self._mic: Microphone | None = None
+
+    # ------------------------------------------------------------ turns
+
+    def submit_text(self, text: str, speech_end: float | None = None) -> threading.Thread:
+        """Answer `text` (typed or recognised) in a worker thread; returns the thread."""
+        timing = Timing(speech_end=speech_end, final=time.perf_counter())
+        thread = threading.Thread(target=self._turn_main, args=(text, timing), name="turn")
+        thread.daemon = True
+        thread.start()
+        return thread
+
+    def _turn_main(self, text: str, timing: Timing) -> None:
+        try:
+            with self._start_lock:
+                reply = self.reply_engine.reply(text)
+                action = reply.action
+                if isinstance(action, Pause | Resume):
+                    self.pause() if isinstance(action, Pause) else self.resume()
+                    return
+                self.stop()  # a new request interrupts the answer in progress
+                if isinstance(action, Stop):
+                    return
+                if self.speaker is not None:
+                    self.speaker.stop()  # its progress now counts this turn's audio from zero
+                turn = Turn(reply, timing)
+                with self._lock:
+                    self._turn = turn
+            self._run(turn)
+        except Exception as e:
+            log.exception("the turn failed")
+            self.emit(Notice(f"Something went wrong answering that: {e}"))
+
+    def _run(self, turn: Turn) -> None:
+        action = turn.reply.action
+        if isinstance(action, SetEmotion):
+            turn.emotion = (action.emotion, action.intensity)
+            self.emit(EmotionChanged(action.emotion, action.intensity))
+        elif isinstance(action, SetVoice):
+            self.load_voice(action.name)
+        elif isinstance(action, Help):
+            log.info("help asked for")
+        speaks = self.speaker is not None and self.voice is not None
+        worker = None
+        if speaks:
+            worker = threading.Thread(target=self._speak, args=(turn,), name="tts", daemon=True)
+            worker.start()
+        cutter = SentenceCutter()
+        for piece in turn.reply.stream:
+            if turn.timing.first_piece is None:
+                turn.timing.first_piece = time.perf_counter()
+            self.emit(ReplyPiece(piece))
+            for sentence in cutter.feed(piece) if speaks else ():
+                turn.sentences.put(sentence)
+        for sentence in cutter.flush() if speaks else ():
+            turn.sentences.put(sentence)
+        if isinstance(action, ReadFile) and not turn.cancelled.is_set():
+            self._read_file(turn, action.path, speaks)
+        turn.sentences.put(None)
+        if worker is None:
+            self._record(turn.timing)
+            self._finish(turn)
+
+    def _read_file(self, turn: Turn, path: Path, speaks: bool) -> None:
+        if not speaks:
+            self.emit(Notice(f"No speaker or voice: cannot read {path.name} aloud."))
+            return
+        if path.suffix.lower() not in PLAIN_TEXT:
+            self.emit(Notice(f"Reading {path.suffix} files is not supported yet."))
+            return
+        try:
+            content = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            self.emit(Notice(f"Cannot read {path}: {e}"))
+            return
+        for start, end in sentence_spans(content):
+            turn.sentences.put(content[start:end])
+
+    def _speak(self, turn: Turn) -> None:
+        """The TTS worker: synthesise each sentence and queue it on the speaker."""
+        assert self.speaker is not None
+        while not turn.cancelled.is_set():
+            sentence = turn.sentences.get()
+            if sentence is None or not self._room_ahead(turn):
+                break
+            audio, rate = self._synthesize(turn, sentence)
+            if len(audio):
+                self._queue_audio(turn, sentence, audio, rate)
+        while not turn.cancelled.is_set() and (turn.paused_at is not None or self.speaker.playing):
+            time.sleep(0.02)
+        turn.cancelled.wait(getattr(self.speaker, "delay", 0.0))  # the device's buffer sounds
+        self._finish(turn)
+
+    def _room_ahead(self, turn: Turn) -> bool:
+        """Wait while plenty is queued and unplayed; False once the turn is cancelled."""
+        assert self.speaker is not None
+        while turn.queued_s - turn.played(self.speaker) > MAX_AHEAD_S:
+            if turn.cancelled.wait(0.05):
+                return False
+        return not turn.cancelled.is_set()
+
+    def _synthesize(self, turn: Turn, sentence: str) -> tuple[np.ndarray, int]:
+        voice, settings = self.voice, self.settings_fn()
+        assert voice is not None
+        emotion, intensity = turn.emotion or (settings.emotion, settings.intensity)
+        if emotion == "auto":
+            emotion = turn.reply.emotion or (
+                self.guess_emotion(sentence) if self.guess_emotion else "neutral"
+            )
+        try:
+            audio = voice.sentence_audio(sentence, emotion, intensity, settings.rate)
+        except Exception as e:
+            log.exception("could not synthesise %r", sentence)
+            self.emit(Notice(f"Could not say a sentence: {e}"))
+            return np.zeros(0, np.float32), voice.sample_rate
+        pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
+        return np.concatenate([np.asarray(audio, np.float32), pause]), voice.sample_rate
+
+    def _queue_audio(self, turn: Turn, sentence: str, audio: np.ndarray, rate: int) -> None:
+        assert self.speaker is not None
+        pause_s = SENTENCE_PAUSE / max(self.settings_fn().rate, 1e-3)
+        with turn.lock:
+            if turn.cancelled.is_set():
+                return
+            seconds = len(audio) / rate
+            turn.spoken.append((sentence, turn.queued_s + max(seconds - pause_s, 0.0)))
+            turn.rate = turn.rate or rate
+            turn.audio.append(audio if rate == turn.rate else _resampled(audio, rate, turn.rate))
+            turn.queued_s += seconds
+            if turn.paused_at is None:
+                self.speaker.play(audio, rate)
+            first = not turn.sounding
+            turn.sounding = True
+        if first:
+            turn.timing.first_audio = time.perf_counter()
+            self._record(turn.timing)
+            self._set_speaking(True)
+
+    def _record(self, timing: Timing) -> None:
+        latency = timing.latency()
+        self.latencies.append(latency)
+        self.emit(latency)
+
+    def _finish(self, turn: Turn) -> None:
+        """The turn ended by itself: everything was said."""
+        with self._lock:
+            if self._turn is not turn:
+                return  # stopped meanwhile: stop() reported it
+            self._turn = None
+        text = turn.reply.stream.text
+        if turn.sounding:
+            self._set_speaking(False)
+        self.emit(ReplyDone(text, text))
+
+    # ------------------------------------------------------------ control
+
+    def stop(self) -> None:
+        """Barge-in: silence the speaker now, end the reply, keep only what was heard."""
+        with self._lock:
+            turn, self._turn = self._turn, None
+        if turn is None:
+            return
+        with turn.lock:
+            turn.cancelled.set()
+            played = turn.played(self.speaker) if self.speaker is not None else 0.0
+            if self.speaker is not None and turn.sounding:
+                self.speaker.stop()
+        turn.reply.cancel()
+        turn.sentences.put(None)
+        text = turn.reply.stream.text
+        heard = turn.heard_text(played) if turn.sounding else ""
+        if self.speaker is None or self.voice is None:
+            heard = text  # text mode: everything shown was "heard"
+        self._truncate(text, heard)
+        if turn.sounding:
+            self._set_speaking(False)
+        self.emit(ReplyDone(text, heard, cancelled=True))
+
+    def _truncate(self, text: str, heard: str) -> None:
+        """Make the history hold what was heard, if this reply is the history's last one."""
+        turns = self.reply_engine.history.turns
+        if turns and text.strip() and turns[-1].assistant == text.strip() and heard != text:
+            self.reply_engine.truncate_last_reply(heard)
+            log.info("barge-in: kept %d of %d characters", len(heard), len(text.strip()))
+
+    def pause(self) -> None:
+        """Stop the sound but keep the place; resume() goes on from there."""
+        turn = self._turn
+        if turn is None or self.speaker is None:
+            return
+        with turn.lock:
+            if turn.paused_at is None:
+                turn.paused_at = turn.offset_s + (self.speaker.stop() if turn.sounding else 0.0)
+        self._set_speaking(False)
+
+    def resume(self) -> None:
+        turn = self._turn
+        if turn is None or self.speaker is None or turn.paused_at is None:
+            return
+        with turn.lock:
+            start, turn.paused_at = turn.paused_at, None
+            turn.offset_s = start
+            rest = np.concatenate(turn.audio)[int(start * turn.rate) :] if turn.audio else None
+            if rest is not None and len(rest):
+                self.speaker.play(rest, turn.rate)
+        self._set_speaking(True)
+
+    @property
+    def speaking(self) -> bool:
+        turn = self._turn
+        return turn is not None and turn.sounding and turn.paused_at is None
+
+    def _set_speaking(self, active: bool) -> None:
+        if self._talking_flag is not None:
+            self._talking_flag(active)
+        self.emit(Speaking(active))
+
+    # ------------------------------------------------------------ voices
+
+    def load_voice(self, name: str) -> threading.Thread | None:
+        """Load another voice in the background; it speaks from the next sentence on."""
+        loader = self.voice_loader
+        if loader is None:
+            self.emit(Notice(f"Cannot switch voices here (asked for {name})."))
+            return None
+
+        def load() -> None:
+            try:
+                voice = loader(name)
+            except Exception as e:
+                log.exception("could not load voice %s", name)
+                self.emit(Notice(f"Could not load the voice {name}: {e}"))
+                return
+            self.voice = voice
+            self.emit(VoiceChanged(voice.name))
+
+        thread = threading.Thread(target=load, name="voice-load", daemon=True)
+        thread.start()
+        return thread
+
+    # ------------------------------------------------------------ telemetry
+
+    def latency_summary(self) -> dict[str, dict[str, float]]:
+        """p50/p95 (seconds) and count of each latency stage over the turns so far."""
+        out: dict[str, dict[str, float]] = {}
+        for name in TurnLatency.__dataclass_fields__:
+            values = [v for t in self.latencies if (v := getattr(t, name)) is not None]
+            if values:
+                p50, p95 = np.percentile(values, [50, 95])
+                out[name] = {"p50": float(p50), "p95": float(p95), "n": float(len(values))}
+        return out
+
+    # ------------------------------------------------------------ microphone
+
+    def start_listening(self, mic: Microphone, listener: Listener) -> threading.Thread:
+        """Hear the microphone in a thread: final transcripts are answered, speech stops speech."""
+        self._mic = mic
+        self._talking_flag = lambda on: setattr(listener.endpointer, "talking", on)
+        thread = threading.Thread(target=self._listen, args=(mic, listener), name="listen")
+        thread.daemon = True
+        self._mic_thread = thread
+        thread.start()
+        return thread
+
+    def _listen(self, mic: Microphone, listener: Listener) -> None:
+        from assistant.asr.vad import SpeechEnded
+        from assistant.audio.devices import AudioError
+
+        try:
+            listener.start(mic.sample_rate)
+        except Exception as e:
+            log.exception("speech recognition failed to start")
+            self.emit(Notice(f"Speech recognition is not available ({e}); type instead."))
+            return
+        mic.clear()  # what was said while the models loaded is stale now
+        self.emit(Listening(listener.recognizer.name))
+        speech_end: float | None = None
+        try:
+            for block in mic.blocks():
+                arrived = time.perf_counter()
+                for event in listener.feed(block):
+                    if isinstance(event, SpeechEnded):  # it ended a little before it was sure
+                        speech_end = arrived - (listener.endpointer.time - event.at)
+                    self.on_heard(event, speech_end)
+        except AudioError as e:
+            self.emit(Notice(f"The microphone stopped: {e}. Typing still works."))
+        except Exception as e:
+            log.exception("listening failed")
+            self.emit(Notice(f"Listening failed: {e}. Typing still works."))
+
+    def on_heard(self, event: ListenEvent, speech_end: float | None = None) -> None:
+        """One listener event: speech while speaking stops it; a final transcript is answered."""
+        from assistant.asr.engine import Final, Partial
+        from assistant.asr.vad import SpeechStarted
+
+        if isinstance(event, SpeechStarted) and self.speaking:
+            log.info("barge-in: the user speaks")
+            self.stop()
+        elif isinstance(event, Partial) and event.text:
+            self.emit(HeardPartial(event.text))
+        elif isinstance(event, Final) and event.text.strip():
+            self.emit(HeardFinal(event.text))
+            self.submit_text(event.text, speech_end)
+
+    def close(self) -> None:
+        """Stop speaking and listening (the parts passed in are closed by their owner)."""
+        self.stop()
+        mic, self._mic = self._mic, None
+        if mic is not None:
+            mic.stop()
+        if self._mic_thread is not None:
+            self._mic_thread.join(timeout=3)
+
+
+def _resampled(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
+    from assistant.audio.devices import resample
+
+    return resample(audio, rate, target)

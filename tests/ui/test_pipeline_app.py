@@ -1,0 +1,86 @@
+"""The app wired to the pipeline (fakes for the models): what the user sees of a turn."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Input
+
+from assistant.audio.devices import AudioStatus
+from assistant.chat import settings_of
+from assistant.config import Config
+from assistant.events import Listening, Notice, PipelineEvent
+from assistant.pipeline import Pipeline
+from assistant.reply.engine import EchoLLM, ReplyEngine
+from assistant.reply.history import History
+from assistant.reply.skills import Skills
+from assistant.ui.app import AssistantApp
+from assistant.ui.widgets.status import StatusBar
+from assistant.ui.widgets.transcript import Transcript
+
+NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
+
+
+def wire(tmp_path: Path, answer: str) -> tuple[AssistantApp, Pipeline]:
+    engine = ReplyEngine(Skills(), EchoLLM(answer), History(directory=tmp_path))
+    box: list[AssistantApp] = []
+
+    def emit(event: PipelineEvent) -> None:
+        box[0].post_event(event)
+
+    pipeline = Pipeline(engine, None, None, emit, lambda: settings_of(box[0].config))
+
+    def submit(text: str) -> None:
+        pipeline.submit_text(text)
+
+    app = AssistantApp(
+        Config(),
+        NO_DEVICES,
+        "none",
+        on_user_text=submit,
+        on_stop_speaking=pipeline.stop,
+        cursor_blink=False,
+    )
+    box.append(app)
+    return app, pipeline
+
+
+async def wait_for(condition: object, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if callable(condition) and condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+async def test_typed_text_is_answered_in_text_mode(tmp_path: Path) -> None:
+    app, pipeline = wire(tmp_path, "Paris is the capital. It is in France.")
+    async with app.run_test() as pilot:
+        app.screen.query_one(Input).value = "capital of france?"
+        await pilot.press("enter")
+
+        def shown() -> str:
+            return app.chat.query_one(Transcript).plain_text()
+
+        await wait_for(lambda: "France." in shown())
+        assert shown() == (
+            "You: capital of france?\nAssistant: Paris is the capital. It is in France."
+        )
+        pipeline.close()
+
+
+async def test_events_from_threads_update_the_screen(tmp_path: Path) -> None:
+    app, pipeline = wire(tmp_path, "Okay.")
+    async with app.run_test() as pilot:
+        await asyncio.to_thread(pipeline.emit, Listening("whisper tiny.en (test)"))
+        await asyncio.to_thread(pipeline.emit, Notice("The voice is loading."))
+        await asyncio.to_thread(pipeline.submit_text, "sound very happy")
+        status = app.chat.query_one(StatusBar)
+        await wait_for(lambda: "happy" in status.text)
+        await pilot.pause()
+        assert "speech: whisper tiny.en (test)" in status.text
+        assert "emotion: happy 1.0" in status.text
+        assert app.config.voice.emotion == "happy"
+        text = app.chat.query_one(Transcript).plain_text()
+        assert "The voice is loading." in text and "Okay, I'll sound very happy." in text
