@@ -37,8 +37,10 @@ install_system_packages() {
 
 find_python() {
     local py
-    for py in python3.13 python3.12 python3.11 python3; do
-        if command -v "$py" >/dev/null && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    # 3.11 first: the CPU build of torch 2.13.0 that this machine keeps on disk is for 3.11
+    for py in python3.11 python3.12 python3.13 python3; do
+        if command -v "$py" >/dev/null 2>&1 &&
+            "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             echo "$py"; return 0
         fi
     done

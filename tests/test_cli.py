@@ -32,8 +32,10 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
 
 def test_parser_knows_every_command() -> None:
     parser = build_parser()
+    minimal = {"say": ["say", "hello"]}
     for command in COMMANDS:
-        assert parser.parse_args([command]).func.__name__ == f"cmd_{command}"
+        args = parser.parse_args(minimal.get(command, [command]))
+        assert args.func.__name__ == f"cmd_{command}"
 
 
 def test_the_console_script_is_installed() -> None:
