@@ -234,6 +234,7 @@ def _pipeline(config: BenchConfig) -> Metrics:
             start = time.perf_counter()
             pipeline.stop()
             stop_s = time.perf_counter() - start
+            pipeline.join()  # the next turn starts with idle cores
     totals = [t.total for t in pipeline.latencies[1:] if t.total is not None]
     return {"latency_s": float(np.median(totals)), "stop_call_s": stop_s}
 

@@ -70,6 +70,7 @@ class Pipeline:
         self._talking_flag: Callable[[bool], None] | None = None
         self._mic_thread: threading.Thread | None = None
         self._mic: Microphone | None = None
+        self._threads: list[threading.Thread] = []  # turn and TTS workers, for join()
 
     # ------------------------------------------------------------ turns
 
@@ -78,8 +79,22 @@ class Pipeline:
         timing = Timing(speech_end=speech_end, final=time.perf_counter())
         thread = threading.Thread(target=self._turn_main, args=(text, timing), name="turn")
         thread.daemon = True
-        thread.start()
+        self._started(thread)
         return thread
+
+    def _started(self, thread: threading.Thread) -> None:
+        thread.start()
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+
+    def join(self, timeout: float = 10.0) -> bool:
+        """Wait for the turn and TTS threads to end (after stop()); False if some still run."""
+        with self._lock:
+            threads = list(self._threads)
+        end = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        return not any(t.is_alive() for t in threads)
 
     def _turn_main(self, text: str, timing: Timing) -> None:
         try:
@@ -115,7 +130,7 @@ class Pipeline:
         worker = None
         if speaks:
             worker = threading.Thread(target=self._speak, args=(turn,), name="tts", daemon=True)
-            worker.start()
+            self._started(worker)
         cutter = SentenceCutter()
         for piece in turn.reply.stream:
             if turn.timing.first_piece is None:
@@ -381,6 +396,7 @@ class Pipeline:
             mic.stop()
         if self._mic_thread is not None:
             self._mic_thread.join(timeout=3)
+        self.join()
 
 
 def _resampled(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
