@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import ClassVar
 
+import numpy as np
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -71,6 +72,7 @@ class AssistantApp(App[None]):
         self._on_stop_speaking = on_stop_speaking
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
+        self._latencies: list[float] = []  # end of speech (or typed text) → first audio, seconds
 
     def get_default_screen(self) -> Screen[None]:
         self._chat = ChatScreen(self._status_info(), self.audio, cursor_blink=self._cursor_blink)
@@ -165,6 +167,12 @@ class AssistantApp(App[None]):
                 self.set_voice(name)
             case events.Listening(engine):
                 self.set_speech_engine(engine)
+            case events.TurnLatency(total=total) if total is not None:
+                self._latencies.append(total)
+                p50, p95 = np.percentile(self._latencies[-100:], [50, 95])
+                self.chat.status_bar.set_info(
+                    latency=f"first audio p50 {p50:.1f} s / p95 {p95:.1f} s"
+                )
             case _:  # partial transcripts, latencies, ends of replies: the log has them
                 log.debug("pipeline: %s", event)
 

@@ -84,3 +84,18 @@ async def test_events_from_threads_update_the_screen(tmp_path: Path) -> None:
         assert app.config.voice.emotion == "happy"
         text = app.chat.query_one(Transcript).plain_text()
         assert "The voice is loading." in text and "Okay, I'll sound very happy." in text
+
+
+async def test_turn_latencies_show_as_p50_and_p95_in_the_status_bar() -> None:
+    from assistant import events
+    from assistant.audio.devices import AudioStatus
+    from assistant.config import Config
+    from assistant.ui.app import AssistantApp
+    from assistant.ui.widgets.status import StatusBar
+
+    app = AssistantApp(Config(), AudioStatus("mic", "spk"), "whisper", cursor_blink=False)
+    async with app.run_test() as pilot:
+        for total in (1.0, 2.0, 3.0):
+            app.show_event(events.TurnLatency(None, 0.01, 0.5, total))
+        await pilot.pause()
+        assert "first audio p50 2.0 s / p95 2.9 s" in app.chat.query_one(StatusBar).text

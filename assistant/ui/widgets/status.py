@@ -22,6 +22,7 @@ class StatusInfo:
     emotion: str
     intensity: float  # 0.0 .. 1.0
     speaking: bool = False
+    latency: str = ""  # "first audio p50 1.2 s / p95 2.0 s" once turns were timed
 
 
 def status_text(info: StatusInfo) -> str:
@@ -32,6 +33,8 @@ def status_text(info: StatusInfo) -> str:
         f"voice: {info.voice}",
         f"emotion: {info.emotion} {info.intensity:.1f}",
     ]
+    if info.latency:
+        parts.append(info.latency)
     if info.speaking:
         parts.append("SPEAKING (Esc stops)")
     return " · ".join(parts)
