@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.audio.convert import to_mono
 from assistant.events import (
     EmotionChanged,
     HeardFinal,
@@ -211,7 +212,7 @@ class Pipeline:
             seconds = len(audio) / rate
             turn.spoken.append((sentence, turn.queued_s + max(seconds - pause_s, 0.0)))
             turn.rate = turn.rate or rate
-            turn.audio.append(audio if rate == turn.rate else _resampled(audio, rate, turn.rate))
+            turn.audio.append(audio if rate == turn.rate else to_mono(audio, rate, turn.rate))
             turn.queued_s += seconds
             if turn.paused_at is None:
                 self.speaker.play(audio, rate)
@@ -397,9 +398,3 @@ class Pipeline:
         if self._mic_thread is not None:
             self._mic_thread.join(timeout=3)
         self.join()
-
-
-def _resampled(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
-    from assistant.audio.devices import resample
-
-    return resample(audio, rate, target)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import resample_poly
+
+from assistant.audio.convert import to_mono
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,7 @@ def model_path() -> Path:
 
 def to_dnsmos_input(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Mono float32 audio at 16 kHz, clipped to [-1, 1] (resampling may overshoot slightly)."""
-    samples = np.asarray(audio, dtype=np.float32)
-    if samples.ndim == 2:  # (N, channels)
-        samples = samples.mean(axis=1)
-    if samples.ndim != 1:
-        raise ValueError(f"audio must be (N,) or (N, channels), got shape {samples.shape}")
-    if sample_rate != DNSMOS_RATE:
-        gcd = math.gcd(int(sample_rate), DNSMOS_RATE)
-        samples = resample_poly(samples, DNSMOS_RATE // gcd, int(sample_rate) // gcd)
+    samples = to_mono(audio, sample_rate, DNSMOS_RATE)
     return np.clip(samples, -1.0, 1.0).astype(np.float32)
 
 

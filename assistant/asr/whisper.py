@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import resample_poly
+
+from assistant.audio.convert import to_mono
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,7 @@ def _checked(path: Path) -> Path:
 
 def to_whisper_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Mono float32 audio resampled from sample_rate to 16 kHz."""
-    samples = np.asarray(audio, dtype=np.float32)
-    if samples.ndim == 2:  # (N, channels)
-        samples = samples.mean(axis=1)
-    if samples.ndim != 1:
-        raise ValueError(f"audio must be (N,) or (N, channels), got shape {samples.shape}")
-    if sample_rate != WHISPER_RATE:
-        gcd = math.gcd(sample_rate, WHISPER_RATE)
-        samples = resample_poly(samples, WHISPER_RATE // gcd, sample_rate // gcd)
-    return np.ascontiguousarray(samples, dtype=np.float32)
+    return to_mono(audio, sample_rate, WHISPER_RATE)
 
 
 class WhisperRecognizer:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from assistant.audio.convert import to_mono
 from assistant.config import AudioConfig
 
 log = logging.getLogger(__name__)
@@ -195,17 +196,6 @@ def probe(cfg: AudioConfig) -> AudioStatus:
     return AudioStatus(names["input"], names["output"], "; ".join(problems))
 
 
-def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
-    if rate == target:
-        return samples
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(rate, target)
-    return resample_poly(samples, target // g, rate // g).astype(np.float32)
-
-
 class Speaker:
     """Plays float32 audio chunks back to back; stop() silences it at once."""
 
@@ -266,7 +256,7 @@ class Speaker:
         if self._stream is None:
             raise AudioError("speaker is not started")
         audio = np.asarray(samples, dtype=np.float32).reshape(-1)
-        audio = resample(audio, sample_rate or self.sample_rate, self.sample_rate)
+        audio = to_mono(audio, sample_rate or self.sample_rate, self.sample_rate)
         if not len(audio):
             return
         with self._lock:
