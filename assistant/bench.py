@@ -15,6 +15,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -237,6 +238,93 @@ def _pipeline(config: BenchConfig) -> Metrics:
             pipeline.join()  # the next turn starts with idle cores
     totals = [t.total for t in pipeline.latencies[1:] if t.total is not None]
     return {"latency_s": float(np.median(totals)), "stop_call_s": stop_s}
+
+
+class _RecordedMic:
+    """A microphone that hears silence, and a recorded question each time `say` is called.
+
+    Blocks come at real-time pace, so the endpointer and recogniser run as they would live.
+    """
+
+    sample_rate = 16000
+
+    def __init__(self, block_s: float = 0.03) -> None:
+        self.block = int(block_s * self.sample_rate)
+        self._queue: list[np.ndarray] = []
+        self._stopped = threading.Event()
+
+    def say(self, audio: np.ndarray) -> None:
+        self._queue.append(audio)
+
+    def blocks(self) -> Any:
+        started, sent = time.perf_counter(), 0
+        pending = np.zeros(0, np.float32)
+        while not self._stopped.is_set():
+            if pending.size < self.block:
+                more = self._queue.pop(0) if self._queue else np.zeros(self.block, np.float32)
+                pending = np.concatenate([pending, more])
+            block, pending = pending[: self.block], pending[self.block :]
+            sent += self.block
+            time.sleep(max(0.0, started + sent / self.sample_rate - time.perf_counter()))
+            yield block
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+QUESTION = "Tell me something about the moon."
+
+
+@measurement("conversation", "spoken question → Whisper → SmolLM2 → our voice: stage latencies")
+def _conversation(config: BenchConfig) -> Metrics:
+    from assistant.asr.engine import Listener, WhisperEngine
+    from assistant.asr.vad import Endpointer
+    from assistant.audio.convert import to_mono
+    from assistant.config import AsrConfig, ReplyConfig
+    from assistant.pipeline import Pipeline
+    from assistant.reply.engine import ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.llm import LLMError, TransformersLLM
+    from assistant.reply.skills import Skills
+
+    voice = _load_voice(config)
+    question = to_mono(
+        voice.sentence_audio(QUESTION, "neutral", 1.0, 1.0), voice.sample_rate, 16000
+    )
+    llm = TransformersLLM.from_config(ReplyConfig())
+    try:
+        llm.load()
+    except LLMError as e:
+        raise Unavailable(str(e)) from None
+    mic = _RecordedMic()
+    turns = max(config.repeats, 5)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = ReplyEngine(Skills(), llm, History(directory=Path(folder), max_turns=0))
+        pipeline = Pipeline(engine, voice, _NullSpeaker(), lambda event: None)
+        listener = Listener(Endpointer.from_config(AsrConfig()), WhisperEngine("bench"))
+        pipeline.start_listening(mic, listener)  # type: ignore[arg-type]
+        for turn in range(turns + 1):  # the first one warms up
+            mic.say(question)
+            deadline = time.monotonic() + 60
+            while len(pipeline.latencies) <= turn and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if len(pipeline.latencies) <= turn:
+                raise RuntimeError("no reply was spoken within 60 s of the question")
+            pipeline.stop()
+            pipeline.join()
+        mic.stop()
+        pipeline.close()
+    metrics: Metrics = {"turns": float(turns)}
+    for stage in ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total"):
+        values = [getattr(t, stage) for t in pipeline.latencies[1:]]
+        values = [v for v in values if v is not None]
+        if values:
+            metrics[f"{stage}_p50_s"] = float(np.percentile(values, 50))
+            metrics[f"{stage}_p95_s"] = float(np.percentile(values, 95))
+    return metrics
 
 
 def peak_rss_mb() -> float:

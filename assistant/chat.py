@@ -110,7 +110,7 @@ def start_microphone(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
     except (AudioError, AsrError) as e:
         pipeline.emit(Notice(f"Not listening ({e}): type your messages."))
         return
-    listener = Listener(Endpointer.from_config(cfg.asr), recognizer)
+    listener = Listener(Endpointer.from_config(cfg.asr, cfg.asr.push_to_talk), recognizer)
     parts.threads.append(pipeline.start_listening(parts.mic, listener))
 
 
@@ -171,6 +171,7 @@ def run_chat(cfg: Config, audio: AudioStatus) -> None:
         speech_engine_name(cfg, audio),
         on_user_text=submit,
         on_stop_speaking=pipeline.stop,
+        on_talk_key=pipeline.talk_key,
     )
     app_box.append(app)
     parts = Parts()

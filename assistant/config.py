@@ -59,6 +59,7 @@ class AsrConfig:
     vad_threshold: float = 0.5  # speech probability that starts a turn
     barge_in_threshold: float = 0.8  # the same while the assistant talks (its own voice leaks in)
     min_speech_s: float = 0.15  # speech shorter than this never starts a turn (clicks, coughs)
+    push_to_talk: bool = False  # True: no VAD; the talk key (F3) starts and ends each turn
 
     def check(self) -> None:
         _require(

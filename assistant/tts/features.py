@@ -149,22 +149,28 @@ def load_audio(path: str | Path) -> np.ndarray:
     return np.ascontiguousarray(mono, dtype=np.float32)
 
 
-def warp_mel_frequency(log_mel: torch.Tensor, ratio: float) -> torch.Tensor:
+def warp_mel_frequency(log_mel: torch.Tensor, ratio: float | torch.Tensor) -> torch.Tensor:
     """Scale every frequency of a log mel (80, T) by `ratio` (a pitch shift of the harmonics).
 
-    Band b takes the value the original had at (its centre frequency / ratio), interpolated
-    along the mel axis; bands whose source lies above FMAX keep the silence floor.
+    `ratio` is one number or one per frame (T,). Band b of frame t takes the value the original
+    had at (its centre frequency / ratio[t]), interpolated along the mel axis; bands whose
+    source lies above FMAX keep the silence floor.
     """
-    if abs(ratio - 1.0) < 1e-6:
+    frames = log_mel.shape[1]
+    ratios = np.broadcast_to(
+        np.asarray(ratio.detach().cpu() if isinstance(ratio, torch.Tensor) else ratio, np.float64),
+        (frames,),
+    )
+    if frames == 0 or np.all(np.abs(ratios - 1.0) < 1e-6):
         return log_mel
     centres = mel_band_edges()[1:-1]  # (80,) Hz
     positions = hz_to_mel(centres)
-    source = hz_to_mel(centres / ratio)
+    source = hz_to_mel(centres[:, None] / ratios[None, :])  # (80, T)
     index = np.interp(source, positions, np.arange(N_MELS), left=0.0, right=np.nan)
-    valid = ~np.isnan(index)
+    valid = torch.from_numpy(~np.isnan(index))
     lo = np.floor(np.nan_to_num(index)).astype(np.int64).clip(0, N_MELS - 1)
     hi = (lo + 1).clip(max=N_MELS - 1)
-    frac = torch.tensor(np.nan_to_num(index) - lo, dtype=log_mel.dtype)[:, None]
-    warped = log_mel[lo] * (1 - frac) + log_mel[hi] * frac  # (80, T)
-    floor = torch.full_like(warped, math.log(LOG_FLOOR))
-    return torch.where(torch.tensor(valid)[:, None], warped, floor)
+    frac = torch.tensor(np.nan_to_num(index) - lo, dtype=log_mel.dtype)
+    lo_t, hi_t = torch.from_numpy(lo), torch.from_numpy(hi)
+    warped = log_mel.gather(0, lo_t) * (1 - frac) + log_mel.gather(0, hi_t) * frac  # (80, T)
+    return torch.where(valid, warped, torch.full_like(warped, SILENCE_LOG_MEL))

@@ -350,9 +350,11 @@ class AcousticModel(nn.Module):
     ) -> Tensor:
         """One utterance: ids (N,) → log mel (80, T).
 
-        With an emotion, the predicted change of mean pitch (over `voiced` tokens, (N,) bool)
-        and of loudness is rendered exactly — a frequency warp and a level offset of the mel —
-        while the decoder renders durations and the pitch contour around its mean.
+        Durations come from the emotion's prediction. The decoder renders the neutral pitch and
+        loudness; the emotion's predicted pitch change of the `voiced` tokens ((N,) bool, the
+        vowels; the frames between them interpolated) — its shift and its wider or narrower
+        contour — is then rendered exactly as a smooth per-frame frequency warp of the mel, and
+        its loudness change as a level offset.
         """
         ids = ids[None]
         dev = ids.device
@@ -366,19 +368,19 @@ class AcousticModel(nn.Module):
         durations = torch.round(frames).long().masked_fill(pad, 0)
         if int(durations.sum()) == 0:
             durations[0, 0] = 1
-        semitones, level = 0.0, 0.0
-        if emotion != 0 and intensity > 0:
-            _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
-            mask = (voiced[None] if voiced is not None else ~pad).float()
-            shift = ((pitch - pitch0) * mask).sum() / mask.sum().clamp(min=1.0)
-            pitch = pitch - shift * mask
-            stats = speaker_stats(self.config, spk)[0]
-            semitones = float(shift * stats[1]) * 12 / math.log(2)
-            level = float((energy - energy0).mean() * stats[3])  # ln of the magnitude ratio
-            energy = energy0
-        _, mel = self.decode(h, pitch, energy, durations)
-        mel = warp_mel_frequency(mel[0].T, 2 ** (semitones / 12))  # (80, T)
-        return mel + level
+        if emotion == 0 or intensity <= 0:
+            return self.decode(h, pitch, energy, durations)[1][0].T
+        _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
+        stats = speaker_stats(self.config, spk)[0]
+        change = (pitch - pitch0)[0] * stats[1]  # ln f0 ratio per token (N,)
+        level = float((energy - energy0).mean() * stats[3])  # ln of the magnitude ratio
+        mel = self.decode(h, pitch0, energy0, durations)[1][0].T  # (80, T)
+        known = voiced if voiced is not None else ~pad[0]
+        per_frame = fill_gaps(
+            torch.repeat_interleave(change, durations[0]),
+            torch.repeat_interleave(known.to(dev), durations[0]),
+        )
+        return warp_mel_frequency(mel, torch.exp(smooth(per_frame, 9))) + level
 
     # -- training ---------------------------------------------------------------------------
 
@@ -448,6 +450,28 @@ class AcousticModel(nn.Module):
         loud = (torch.log(energy.clamp(min=1e-4)) - emean) / estd
         tok_voiced = torch.einsum("btn,bt->bn", hard, voiced) > 0
         return token_average(pitch, hard, voiced), token_average(loud, hard, frame_ok), tok_voiced
+
+
+def fill_gaps(values: Tensor, known: Tensor) -> Tensor:
+    """(T,) values where `known` (T,) bool, straight lines between them and flat at the ends.
+
+    The pitch change of consonants is interpolated from the vowels around them: setting them
+    to the sentence mean instead would flatten the emotion's wider or narrower contour.
+    """
+    if not bool(known.any()):
+        return torch.zeros_like(values)
+    frames = torch.arange(values.numel(), dtype=torch.float64)
+    filled = np.interp(frames.numpy(), frames[known.cpu()].numpy(), values[known].cpu().numpy())
+    return torch.as_tensor(filled, dtype=values.dtype, device=values.device)
+
+
+def smooth(x: Tensor, width: int) -> Tensor:
+    """Moving average of a (T,) series over `width` frames, edges repeated."""
+    if x.numel() == 0:
+        return x
+    left = width // 2
+    padded = F.pad(x[None, None], (left, width - 1 - left), mode="replicate")
+    return F.avg_pool1d(padded, width, stride=1)[0, 0]
 
 
 def speaker_stats(c: ModelConfig, speaker: Tensor) -> Tensor:

@@ -19,6 +19,7 @@ from assistant.ui.messages import (
     EmotionChosen,
     PipelineEventPosted,
     StopSpeaking,
+    TalkKeyPressed,
     UserTextSubmitted,
 )
 from assistant.ui.screens.chat import ChatScreen
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 HELP_TEXT = """\
 Enter: send the typed message
 F2: choose the voice's emotion and intensity
+F3: talk key: press to start speaking, again to finish (push-to-talk)
 Esc: stop speaking
 Tab / Shift+Tab: move between the transcript and the input
 Page Up / Page Down: scroll the transcript (when it has focus)
@@ -60,6 +62,7 @@ class AssistantApp(App[None]):
         *,
         on_user_text: Callable[[str], None] | None = None,
         on_stop_speaking: Callable[[], None] | None = None,
+        on_talk_key: Callable[[], None] | None = None,
         cursor_blink: bool = True,
     ) -> None:
         """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
@@ -70,6 +73,7 @@ class AssistantApp(App[None]):
         self.speech_engine = speech_engine
         self._on_user_text = on_user_text
         self._on_stop_speaking = on_stop_speaking
+        self._on_talk_key = on_talk_key
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
         self._latencies: list[float] = []  # end of speech (or typed text) → first audio, seconds
@@ -191,6 +195,12 @@ class AssistantApp(App[None]):
         except Exception:
             log.exception("the handler of typed text failed")
             self.add_note("Something went wrong handling that message (see the log).")
+
+    def on_talk_key_pressed(self, message: TalkKeyPressed) -> None:
+        if self._on_talk_key is None:
+            self.notify("Not listening: type your message.", timeout=3)
+        else:
+            self._on_talk_key()
 
     def on_emotion_chosen(self, message: EmotionChosen) -> None:
         self.set_emotion(message.emotion, message.intensity)

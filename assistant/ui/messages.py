@@ -46,6 +46,10 @@ class StopSpeaking(Message):
     """The user asked the assistant to stop speaking (Escape)."""
 
 
+class TalkKeyPressed(Message):
+    """The user pressed the talk key: start a spoken turn, or end the open one."""
+
+
 class PipelineEventPosted(Message):
     """An event of the conversation pipeline, posted from its threads (post_message is safe)."""
 

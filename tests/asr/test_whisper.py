@@ -46,6 +46,18 @@ def test_transcribes_at_another_rate_and_in_stereo(
 
 
 @pytest.mark.slow
+def test_long_audio_loses_no_passage(lj_dir: Path, recognizer: WhisperRecognizer) -> None:
+    clips = sorted(p.stem for p in (lj_dir / "wavs").glob("*.flac"))[:12]  # over a minute
+    gap = np.zeros(int(0.3 * 22050), np.float32)
+    wavs = [load_audio(lj_dir / "wavs" / f"{clip}.flac") for clip in clips]
+    audio = np.concatenate([x for wav in wavs for x in (wav, gap)])
+    assert audio.size / 22050 > 60
+    text = recognizer.transcribe(audio, 22050)
+    reference = " ".join(clip_text(lj_dir, c) for c in clips)
+    assert wer([reference], [text]) <= 0.12, text
+
+
+@pytest.mark.slow
 def test_load_is_lazy_and_close_releases() -> None:
     whisper = WhisperRecognizer(cpu_threads=1)
     assert not whisper.loaded

@@ -12,6 +12,7 @@ from assistant.tts.model import (
     AcousticModel,
     ModelConfig,
     emotion_targets,
+    fill_gaps,
     monotonic_alignment,
 )
 from assistant.tts.voice import Voice, export_voice
@@ -100,6 +101,13 @@ def test_losses_are_finite_and_a_short_run_drives_them_down(tiny_cache: Path) ->
         opt.step()
         totals.append(float(total.detach()))
     assert np.mean(totals[-5:]) < 0.6 * np.mean(totals[:5])
+
+
+def test_fill_gaps_draws_lines_between_known_frames() -> None:
+    values = torch.tensor([9.0, 1.0, 9.0, 9.0, 3.0, 9.0])
+    known = torch.tensor([False, True, False, False, True, False])
+    assert torch.allclose(fill_gaps(values, known), torch.tensor([1.0, 1.0, 5 / 3, 7 / 3, 3, 3]))
+    assert torch.equal(fill_gaps(values, torch.zeros(6, dtype=torch.bool)), torch.zeros(6))
 
 
 def test_intensity_zero_is_neutral_and_emotions_change_prosody(tiny_cache: Path) -> None:

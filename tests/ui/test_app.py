@@ -207,6 +207,25 @@ async def test_escape_on_the_chat_screen_asks_to_stop_speaking() -> None:
         assert stops == [True]
 
 
+async def test_f3_is_the_talk_key() -> None:
+    presses: list[bool] = []
+    app = make_app(on_talk_key=lambda: presses.append(True))
+    async with app.run_test() as pilot:
+        await pilot.press("f3", "f3")
+        await pilot.pause()
+        assert presses == [True, True]
+
+
+async def test_auto_emotion_can_be_picked() -> None:
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("f2", "end", "enter")
+        await pilot.pause()
+        assert status(app).endswith("emotion: auto 1.0")
+        assert app.config.voice.emotion == "auto"
+    assert config.load().voice.emotion == "auto"
+
+
 async def test_f1_lists_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
     app = make_app()
@@ -215,7 +234,7 @@ async def test_f1_lists_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.press("f1")
         await pilot.pause()
     assert len(shown) == 1
-    assert all(key in shown[0] for key in ("F2", "Esc", "Enter", "Ctrl+Q"))
+    assert all(key in shown[0] for key in ("F2", "F3", "Esc", "Enter", "Ctrl+Q"))
 
 
 def test_snapshot_chat_in_text_mode(snap_compare: Callable[..., bool]) -> None:

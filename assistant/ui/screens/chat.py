@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-from assistant.ui.messages import AudioInfo, StopSpeaking, UserTextSubmitted
+from assistant.ui.messages import AudioInfo, StopSpeaking, TalkKeyPressed, UserTextSubmitted
 from assistant.ui.widgets.status import AudioNotice, StatusBar, StatusInfo
 from assistant.ui.widgets.transcript import Transcript
 
@@ -20,6 +20,7 @@ class ChatScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # ctrl+e would clash with Input's "end of line", so F2 alone opens the picker.
         Binding("f2", "app.pick_emotion", "Emotion"),
+        Binding("f3", "talk", "Talk"),
         Binding("escape", "stop_speaking", "Stop speaking"),
     ]
 
@@ -63,3 +64,6 @@ class ChatScreen(Screen[None]):
 
     def action_stop_speaking(self) -> None:
         self.post_message(StopSpeaking())
+
+    def action_talk(self) -> None:
+        self.post_message(TalkKeyPressed())

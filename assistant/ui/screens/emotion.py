@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from assistant import EMOTIONS
 
 STEP = 0.1
+CHOICES = (*EMOTIONS, "auto")  # auto: an emotion per sentence, from what it says
 BAR_CELLS = 10
 
 
@@ -26,6 +27,11 @@ def intensity_bar(intensity: float) -> str:
 def step_intensity(intensity: float, steps: int) -> float:
     """Move by `steps` tenths, kept within 0.0 .. 1.0 and rounded to one decimal."""
     return min(1.0, max(0.0, round(intensity + steps * STEP, 1)))
+
+
+def label(name: str, current: str) -> str:
+    text = "auto (by what each sentence says)" if name == "auto" else name
+    return f"{text} (current)" if name == current else text
 
 
 class EmotionPicker(ModalScreen[tuple[str, float] | None]):
@@ -43,10 +49,7 @@ class EmotionPicker(ModalScreen[tuple[str, float] | None]):
         self.intensity = step_intensity(intensity, 0)
 
     def compose(self) -> ComposeResult:
-        options = [
-            Option(f"{name} (current)" if name == self.current else name, id=name)
-            for name in EMOTIONS
-        ]
+        options = [Option(label(name, self.current), id=name) for name in CHOICES]
         with Vertical(id="emotion-dialog"):
             yield Label("Voice emotion", id="emotion-title")
             yield OptionList(*options, id="emotion-list")
@@ -59,7 +62,7 @@ class EmotionPicker(ModalScreen[tuple[str, float] | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = EMOTIONS.index(self.current) if self.current in EMOTIONS else 0
+        options.highlighted = CHOICES.index(self.current) if self.current in CHOICES else 0
         options.focus()
 
     def action_intensity(self, steps: int) -> None:
