@@ -284,6 +284,7 @@ def _conversation(config: BenchConfig) -> Metrics:
     from assistant.asr.vad import Endpointer
     from assistant.audio.convert import to_mono
     from assistant.config import AsrConfig, ReplyConfig
+    from assistant.events import Listening, PipelineEvent
     from assistant.pipeline import Pipeline
     from assistant.reply.engine import ReplyEngine
     from assistant.reply.history import History
@@ -303,9 +304,17 @@ def _conversation(config: BenchConfig) -> Metrics:
     turns = max(config.repeats, 5)
     with tempfile.TemporaryDirectory() as folder:
         engine = ReplyEngine(Skills(), llm, History(directory=Path(folder), max_turns=0))
-        pipeline = Pipeline(engine, voice, _NullSpeaker(), lambda event: None)
+        listening = threading.Event()
+
+        def seen(event: PipelineEvent) -> None:
+            if isinstance(event, Listening):
+                listening.set()
+
+        pipeline = Pipeline(engine, voice, _NullSpeaker(), seen)
         listener = Listener(Endpointer.from_config(AsrConfig()), WhisperEngine("bench"))
         pipeline.start_listening(mic, listener)  # type: ignore[arg-type]
+        if not listening.wait(120):
+            raise RuntimeError("the recogniser did not start within 120 s")
         for turn in range(turns + 1):  # the first one warms up
             mic.say(question)
             deadline = time.monotonic() + 60

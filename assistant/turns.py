@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,10 +55,18 @@ class Output(Protocol):
     def playing(self) -> bool: ...
 
 
-class SentenceCutter:
-    """Text pieces in, complete sentences out: a sentence is complete once the next one begins."""
+_CLAUSE_END = re.compile(r"[,;:](?=\s+\S)")  # "3,000" is no clause end: a space must follow
 
-    def __init__(self) -> None:
+
+class SentenceCutter:
+    """Text pieces in, complete sentences out: a sentence is complete once the next one begins.
+
+    To speak sooner, the reply's first piece may be a clause: the text up to a comma, semicolon
+    or colon once `first_clause_words` words have come and the next word has begun (0: never).
+    """
+
+    def __init__(self, first_clause_words: int = 5) -> None:
+        self.first_clause_words = first_clause_words
         self._text = ""
         self._done = 0  # characters of _text already handed out
 
@@ -65,10 +74,16 @@ class SentenceCutter:
         self._text += piece
         rest = self._text[self._done :]
         spans = sentence_spans(rest)
-        if len(spans) < 2:
-            return []
-        self._done += spans[-1][0]
-        return [rest[start:end] for start, end in spans[:-1]]
+        if len(spans) >= 2:
+            self._done += spans[-1][0]
+            return [rest[start:end] for start, end in spans[:-1]]
+        if self._done == 0 and self.first_clause_words > 0:
+            for mark in _CLAUSE_END.finditer(rest):
+                clause = rest[: mark.end()]
+                if len(clause.split()) >= self.first_clause_words:
+                    self._done = mark.end()
+                    return [clause.strip()]
+        return []
 
     def flush(self) -> list[str]:
         """The rest, at the end of the stream (an unfinished last sentence is spoken too)."""

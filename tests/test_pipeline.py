@@ -160,6 +160,16 @@ def test_sentences_are_cut_as_soon_as_the_next_one_begins() -> None:
     assert cutter.flush() == []
 
 
+def test_the_first_clause_goes_ahead_of_its_sentence() -> None:
+    cutter = SentenceCutter(first_clause_words=5)
+    assert cutter.feed("Well, the moon has no air of its own,") == []  # next word not begun
+    assert cutter.feed(" so") == ["Well, the moon has no air of its own,"]
+    assert cutter.feed(" it is silent, and cold. Next,") == ["so it is silent, and cold."]
+    assert cutter.feed(" we go on") == []  # only the reply's first piece may be a clause
+    assert cutter.flush() == ["Next, we go on"]
+    assert SentenceCutter().feed("It costs 3,000 dollars and more") == []
+
+
 def test_speech_starts_while_the_model_still_writes(make: Callable[..., Harness]) -> None:
     answer = "One two three. Four five six. Seven eight nine ten eleven twelve."
     h = make(answer, delay_s=0.03)

@@ -25,9 +25,10 @@ def render(meta: dict[str, Any], sources: dict[str, Any], metrics: dict[str, Any
     speaker = meta.get("speaker", "lj")
     source = sources.get(speaker, {})
     quality = metrics.get("quality", {})  # emotion → {wer, cer, dnsmos, rtf}
-    rows = [["emotion", "WER", "CER", "DNSMOS overall", "RTF"]] + [
+    rows = [["emotion", "sentences", "WER", "CER", "DNSMOS overall", "RTF"]] + [
         [
             e,
+            str(q.get("sentences", "?")),
             _pct(q.get("wer")),
             _pct(q.get("cer")),
             f"{q.get('dnsmos', 0):.2f}",
@@ -96,7 +97,9 @@ Long document ({doc.get("words", "?") if doc else "?"} words, one pass): WER
 
 {_table(prow) if len(prow) > 1 else "not measured yet"}
 
-Intensity 0 reproduces neutral exactly: {metrics.get("emotions", {}).get("intensity_0_is_neutral")}.
+Intensity 0 reproduces neutral exactly: {
+        metrics.get("emotions", {}).get("intensity_0_is_neutral", "not measured yet")
+    }.
 Re-measure: `scripts/evaluate_voice --system voice:voices/{meta["name"]}` and
 `scripts/evaluate_emotions voices/{meta["name"]}`.
 """
