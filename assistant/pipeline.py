@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,9 +171,8 @@ class Pipeline:
             sentence = turn.sentences.get()
             if sentence is None or not self._room_ahead(turn):
                 break
-            audio, rate = self._synthesize(turn, sentence)
-            if len(audio):
-                self._queue_audio(turn, sentence, audio, rate)
+            for audio, rate, last in self._synthesize(turn, sentence):
+                self._queue_audio(turn, sentence, audio, rate, last)
         while not turn.cancelled.is_set() and (turn.paused_at is not None or self.speaker.playing):
             time.sleep(0.02)
         turn.cancelled.wait(getattr(self.speaker, "delay", 0.0))  # the device's buffer sounds
@@ -187,7 +186,11 @@ class Pipeline:
                 return False
         return not turn.cancelled.is_set()
 
-    def _synthesize(self, turn: Turn, sentence: str) -> tuple[np.ndarray, int]:
+    def _synthesize(self, turn: Turn, sentence: str) -> Iterator[tuple[np.ndarray, int, bool]]:
+        """(audio, sample rate, is it the sentence's end); the end piece carries the pause.
+
+        The turn's first sentence comes in pieces, so it starts playing before it is all made.
+        """
         voice, settings = self.voice, self.settings_fn()
         assert voice is not None
         emotion, intensity = turn.emotion or (settings.emotion, settings.intensity)
@@ -195,23 +198,43 @@ class Pipeline:
             emotion = turn.reply.emotion or (
                 self.guess_emotion(sentence) if self.guess_emotion else "neutral"
             )
+        args = (sentence, emotion, intensity, settings.rate)
+        pieces = (
+            voice.sentence_pieces(*args)
+            if not turn.sounding
+            else iter([voice.sentence_audio(*args)])
+        )
+        pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
+        held: np.ndarray | None = None  # a piece waits for the next, to carry the pause if last
         try:
-            audio = voice.sentence_audio(sentence, emotion, intensity, settings.rate)
+            for piece in pieces:
+                if not len(piece):
+                    continue
+                if held is None and not turn.sounding:  # the very first audio goes at once
+                    yield np.asarray(piece, np.float32), voice.sample_rate, False
+                    held = np.zeros(0, np.float32)
+                    continue
+                if held is not None and len(held):
+                    yield held, voice.sample_rate, False
+                held = np.asarray(piece, np.float32)
         except Exception as e:
             log.exception("could not synthesise %r", sentence)
             self.emit(Notice(f"Could not say a sentence: {e}"))
-            return np.zeros(0, np.float32), voice.sample_rate
-        pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
-        return np.concatenate([np.asarray(audio, np.float32), pause]), voice.sample_rate
+        if held is not None:
+            yield np.concatenate([held, pause]), voice.sample_rate, True
 
-    def _queue_audio(self, turn: Turn, sentence: str, audio: np.ndarray, rate: int) -> None:
+    def _queue_audio(
+        self, turn: Turn, sentence: str, audio: np.ndarray, rate: int, end: bool = True
+    ) -> None:
+        """Queue a piece of the sentence; its `end` piece carries the pause after it."""
         assert self.speaker is not None
         pause_s = SENTENCE_PAUSE / max(self.settings_fn().rate, 1e-3)
         with turn.lock:
             if turn.cancelled.is_set():
                 return
             seconds = len(audio) / rate
-            turn.spoken.append((sentence, turn.queued_s + max(seconds - pause_s, 0.0)))
+            if end:
+                turn.spoken.append((sentence, turn.queued_s + max(seconds - pause_s, 0.0)))
             turn.rate = turn.rate or rate
             turn.audio.append(audio if rate == turn.rate else to_mono(audio, rate, turn.rate))
             turn.queued_s += seconds

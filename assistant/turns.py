@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,6 +40,10 @@ class Synthesizer(Protocol):
     def sentence_audio(
         self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
     ) -> np.ndarray: ...
+
+    def sentence_pieces(
+        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+    ) -> Iterator[np.ndarray]: ...
 
 
 class Output(Protocol):

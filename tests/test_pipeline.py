@@ -55,6 +55,12 @@ class FakeVoice:
         self.calls.append((sentence, emotion, intensity, rate))
         return np.full(int(len(sentence.split()) * WORD_S * RATE), 0.1, np.float32)
 
+    def sentence_pieces(
+        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+    ) -> Iterator[np.ndarray]:
+        audio = self.sentence_audio(sentence, emotion, intensity, rate)
+        yield from (audio[: RATE // 10], audio[RATE // 10 :])  # as a voice does: a short first
+
 
 class FakeSpeaker:
     """Plays nothing: `advance(s)` moves its clock, so tests decide what has been heard."""
@@ -187,12 +193,27 @@ def test_speech_starts_while_the_model_still_writes(make: Callable[..., Harness]
     assert h.engine.history.last_reply() == answer
 
 
+def test_the_first_sentence_starts_playing_before_it_is_all_made(
+    make: Callable[..., Harness],
+) -> None:
+    h = make("One two three. Four five six.")
+    h.pipeline.submit_text("count").join()
+    h.finish()
+    assert h.speaker is not None
+    sizes = [len(chunk) for chunk in h.speaker.chunks]
+    pause = int(PAUSE_S * RATE)
+    assert sizes == [RATE // 10, int(3 * WORD_S * RATE) - RATE // 10 + pause, sizes[2]]
+    assert sizes[2] == int(3 * WORD_S * RATE) + pause  # later sentences come whole
+    assert h.engine.history.last_reply() == "One two three. Four five six."
+
+
 def test_stop_cancels_and_keeps_only_the_heard_sentences(make: Callable[..., Harness]) -> None:
     answer = "One two three. Four five six. Seven eight nine."
     h = make(answer)
     h.pipeline.submit_text("count for me")
     assert h.speaker is not None
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 3)
+    # all queued: the first sentence in two pieces (it starts before it is all made), then one each
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 4)
     h.speaker.advance(3 * WORD_S + PAUSE_S + 2 * WORD_S)  # the 1st sentence and part of the 2nd
     h.pipeline.stop()
     assert h.speaker.stops == 2  # once as the turn began, once now
@@ -220,7 +241,7 @@ def test_stop_while_the_model_writes_cancels_its_stream(make: Callable[..., Harn
 def test_a_new_question_interrupts_the_answer(make: Callable[..., Harness]) -> None:
     h = make("One two three. Four five six.")
     h.pipeline.submit_text("first").join()
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 2)
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 3)  # 2 pieces + 1
     h.pipeline.submit_text("second").join()
     assert h.of(ReplyDone)[0] == ReplyDone("One two three. Four five six.", "", cancelled=True)
     h.finish(2)
@@ -268,7 +289,7 @@ def test_stop_pause_and_resume_commands(make: Callable[..., Harness]) -> None:
     h = make("One two three. Four five six.")
     assert h.speaker is not None
     h.pipeline.submit_text("count").join()
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 2)
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 3)  # 2 pieces + 1
     h.speaker.advance(0.5)
     h.pipeline.submit_text("pause").join()
     assert h.of(Speaking)[-1] == Speaking(False) and h.speaker.progress == (0.0, 0.0)

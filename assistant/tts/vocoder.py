@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +174,21 @@ class Vocoder:
             audio = self.generator(batch.to(dtype=torch.float32, device="cpu"))  # (B, 1, T * 256)
         samples = audio.squeeze(1).clamp(-1.0, 1.0).numpy().astype(np.float32)  # (B, T * 256)
         return samples[0] if mel.dim() == 2 else samples
+
+    def pieces(self, mel: torch.Tensor, first: int, context: int = 16) -> Iterator[np.ndarray]:
+        """(80, T) → its audio in two pieces: the first `first` frames, then the rest.
+
+        The first piece can play while the rest is vocoded. Each piece is vocoded with
+        `context` frames of the other side and trimmed, so the joined pieces match `self(mel)`
+        closely (the generator's receptive field is finite).
+        """
+        frames = mel.shape[-1]
+        if frames <= first + 2 * context:
+            yield self(mel)
+            return
+        hop = features.HOP
+        yield self(mel[:, : first + context])[: first * hop]
+        yield self(mel[:, first - context :])[context * hop :]
 
 
 def measure_rtf(vocoder: Vocoder, seconds: float = 5.0, repeats: int = 3) -> float:

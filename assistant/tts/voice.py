@@ -16,7 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from assistant import paths
-from assistant.tts import text
+from assistant.tts import features, text
 from assistant.tts.model import EMOTIONS, AcousticModel, ModelConfig
 from assistant.tts.phonemes import BOUNDARY, PAD, PUNCTUATION
 from assistant.tts.vocoder import Vocoder
@@ -24,6 +24,7 @@ from assistant.tts.vocoder import Vocoder
 log = logging.getLogger(__name__)
 
 SENTENCE_PAUSE = 0.25  # seconds of silence after each sentence
+FIRST_PIECE_S = 0.5  # a reply's first sentence starts playing after this much is vocoded
 _NOT_SPOKEN = frozenset((PAD, BOUNDARY, *PUNCTUATION))
 
 
@@ -114,14 +115,35 @@ class Voice:
         self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
     ) -> np.ndarray:
         """One sentence (no splitting) → float32 audio; empty if it has nothing to say."""
+        mel = self._mel(sentence, emotion, intensity, rate)
+        return np.zeros(0, np.float32) if mel is None else self.vocoder(mel)
+
+    def sentence_pieces(
+        self,
+        sentence: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        first_s: float = FIRST_PIECE_S,
+    ) -> Iterator[np.ndarray]:
+        """One sentence's audio, its first `first_s` seconds ready early (to start playing)."""
+        mel = self._mel(sentence, emotion, intensity, rate)
+        if mel is not None:
+            first = max(1, round(first_s * self.sample_rate / features.HOP))
+            yield from self.vocoder.pieces(mel, first)
+
+    def _mel(
+        self, sentence: str, emotion: str, intensity: float, rate: float
+    ) -> torch.Tensor | None:
+        """(80, T) log mel of one sentence, or None if it has nothing to say."""
         if emotion not in EMOTIONS:
             raise ValueError(f"unknown emotion '{emotion}' (one of {', '.join(EMOTIONS)})")
         tokens = text.phonemize(sentence)
         if not any(t not in _NOT_SPOKEN for t in tokens):
-            return np.zeros(0, np.float32)
+            return None
         ids = text.symbol_ids(tokens)
         voiced = torch.tensor([tok[-1].isdigit() for tok in tokens])  # vowels carry the pitch
-        mel = self.model.infer(
+        return self.model.infer(
             torch.tensor(ids),
             self.info.speaker_id,
             EMOTIONS.index(emotion),
@@ -129,7 +151,6 @@ class Voice:
             rate,
             voiced,
         )
-        return self.vocoder(mel)
 
     def stream(
         self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0

@@ -128,7 +128,9 @@ def test_features_are_aligned_and_ids_in_symbols(built: Any) -> None:
         assert ids.min() >= 0 and ids.max() < len(text.SYMBOLS)
         assert list(ids) == text.text_to_ids(record["text"])
         voiced = arrays["f0"][arrays["f0"] > 0]
-        assert voiced.size > 0.3 * frames
+        # Piper samples each take (noise), so joe's voiced share varies (27-60 % seen); a broken
+        # pitch tracker gives next to none
+        assert voiced.size > 0.2 * frames
         assert voiced.min() >= data.F0_FLOOR * 0.9 and voiced.max() <= data.F0_CEIL * 1.1
         assert np.isfinite(arrays["energy"]).all() and np.isfinite(arrays["mel"]).all()
 

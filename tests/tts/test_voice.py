@@ -70,3 +70,15 @@ def test_intensity_zero_is_neutral_and_emotions_differ(voice: Voice) -> None:
     assert np.array_equal(voice.sentence_audio(text, "angry", 0.0), neutral)
     sad, happy = voice.sentence_audio(text, "sad"), voice.sentence_audio(text, "happy")
     assert len(sad) > len(happy)  # sad is slower
+
+
+def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
+    sentence = "The robot worked all night to fix the old shed with planks and nails."
+    whole = voice.sentence_audio(sentence, "happy", 0.7)
+    pieces = list(voice.sentence_pieces(sentence, "happy", 0.7, first_s=0.5))
+    assert len(pieces) == 2 and len(pieces[0]) == pytest.approx(0.5 * voice.sample_rate, abs=256)
+    joined = np.concatenate(pieces)
+    assert joined.shape == whole.shape
+    error = np.sum((joined - whole) ** 2) / np.sum(whole**2)
+    assert error < 1e-4  # better than 40 dB: the seam is inaudible
+    assert list(voice.sentence_pieces("...")) == []  # nothing to say, no pieces
