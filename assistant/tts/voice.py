@@ -155,12 +155,24 @@ class Voice:
     def stream(
         self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
     ) -> Iterator[np.ndarray]:
-        """Audio a sentence at a time (each followed by a short pause), lazily."""
+        """Audio a sentence at a time (each followed by a short pause), lazily; the first
+        sentence comes in two pieces, so playing can start before it is all made."""
         pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / rate), np.float32)
+        started = False
         for start, end in text.sentence_spans(content):
-            audio = self.sentence_audio(content[start:end], emotion, intensity, rate)
-            if len(audio):
-                yield np.concatenate([audio, pause])
+            sentence = content[start:end]
+            if started:
+                audio = self.sentence_audio(sentence, emotion, intensity, rate)
+                if len(audio):
+                    yield np.concatenate([audio, pause])
+                continue
+            pieces = self.sentence_pieces(sentence, emotion, intensity, rate)
+            first = next(pieces, None)
+            if first is None:
+                continue
+            started = True
+            yield first  # before the rest of the sentence is made
+            yield np.concatenate([*pieces, pause])
 
     def synthesize(
         self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0

@@ -36,9 +36,10 @@ def test_stream_yields_the_first_sentence_before_the_rest_is_made(voice: Voice) 
     voice.sentence_audio = counting  # type: ignore[method-assign]
     try:
         stream = voice.stream("First sentence here. Second one follows. And a third.")
-        first = next(stream)
-        assert len(calls) == 1 and len(first) > 0
-        assert len(list(stream)) == 2 and len(calls) == 3
+        first = next(stream)  # the first half second of the first sentence
+        assert calls == [] and len(first) == pytest.approx(0.5 * voice.sample_rate, abs=256)
+        assert len(next(stream)) > 0 and calls == []  # the rest of it, and its pause
+        assert len(list(stream)) == 2 and len(calls) == 2  # then a sentence at a time
     finally:
         del voice.sentence_audio
 
