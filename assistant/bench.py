@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -263,7 +263,7 @@ class _RecordedMic:
     def say(self, audio: np.ndarray) -> None:
         self._queue.append(audio)
 
-    def blocks(self) -> Any:
+    def blocks(self) -> Iterator[np.ndarray]:
         started, sent = time.perf_counter(), 0
         pending = np.zeros(0, np.float32)
         while not self._stopped.is_set():

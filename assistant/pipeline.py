@@ -199,29 +199,24 @@ class Pipeline:
                 self.guess_emotion(sentence) if self.guess_emotion else "neutral"
             )
         args = (sentence, emotion, intensity, settings.rate)
-        pieces = (
-            voice.sentence_pieces(*args)
-            if not turn.sounding
-            else iter([voice.sentence_audio(*args)])
-        )
         pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
-        held: np.ndarray | None = None  # a piece waits for the next, to carry the pause if last
+        said = False
         try:
-            for piece in pieces:
-                if not len(piece):
-                    continue
-                if held is None and not turn.sounding:  # the very first audio goes at once
-                    yield np.asarray(piece, np.float32), voice.sample_rate, False
-                    held = np.zeros(0, np.float32)
-                    continue
-                if held is not None and len(held):
-                    yield held, voice.sample_rate, False
-                held = np.asarray(piece, np.float32)
+            if turn.sounding:
+                audio = voice.sentence_audio(*args)
+            else:  # the turn's first sound: its first piece plays while the rest is made
+                pieces = voice.sentence_pieces(*args)
+                first = next(pieces, None)
+                if first is not None:
+                    said = True
+                    yield np.asarray(first, np.float32), voice.sample_rate, False
+                audio = np.concatenate([np.zeros(0, np.float32), *pieces])
         except Exception as e:
             log.exception("could not synthesise %r", sentence)
             self.emit(Notice(f"Could not say a sentence: {e}"))
-        if held is not None:
-            yield np.concatenate([held, pause]), voice.sample_rate, True
+            return
+        if said or len(audio):
+            yield np.concatenate([np.asarray(audio, np.float32), pause]), voice.sample_rate, True
 
     def _queue_audio(
         self, turn: Turn, sentence: str, audio: np.ndarray, rate: int, end: bool = True
