@@ -23,6 +23,7 @@ from assistant import paths
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.quality import Dnsmos, MosScore
 from assistant.train import heldout
+from assistant.tts.normalize import normalize
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,12 @@ _APOSTROPHES = "'’ʼ`"  # removed inside words, so "don't" and "dont" score th
 
 
 def normalize_for_scoring(text: str) -> list[str]:
-    """Words of text: lowercased, apostrophes dropped, other punctuation and symbols as spaces.
-
-    Deliberately simple: numbers are not spelled out ("1990" and "nineteen ninety" differ) and
-    abbreviations are not expanded ("Mr." becomes "mr", not "mister").
+    """Words of text as spoken: numbers, abbreviations and symbols read out by the voice's own
+    text normaliser (Whisper writes "35" where the reference says "thirty-five"; both are the same
+    words), then lowercased, apostrophes dropped, other punctuation and symbols as spaces.
     """
     kept = []
-    for char in unicodedata.normalize("NFKC", text).lower():
+    for char in unicodedata.normalize("NFKC", normalize(text)).lower():
         if char in _APOSTROPHES:
             continue
         category = unicodedata.category(char)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from assistant.train.data import load_utterance, read_manifest
+from assistant.train.cache import load_utterance, read_manifest
 from assistant.tts.model import EMOTIONS
 
 SPEAKERS = ("lj", "joe")  # speaker ids of the model, in this order

@@ -19,6 +19,20 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f} %"
 
 
+def _training(training: dict[str, Any], hardware: str) -> str:
+    """One line per training leg (where a voice was trained on several machines), else a total."""
+    legs = training.get("legs", [])
+    if not legs:
+        steps, hours = training.get("steps", "?"), training.get("hours", "?")
+        return f"- Steps: {steps}, compute: {hours} process-hours\n  ({hardware})."
+    lines = [
+        f"- {leg['steps']} steps of batch {leg['batch']} on {leg['hardware']}: "
+        f"{leg['hours']} h{'; ' + leg['note'] if leg.get('note') else ''}"
+        for leg in legs
+    ]
+    return "\n".join(lines)
+
+
 def render(meta: dict[str, Any], sources: dict[str, Any], metrics: dict[str, Any]) -> str:
     """The card's markdown; `metrics` holds what scripts/evaluate_* measured (see below)."""
     training = meta.get("training", {})
@@ -79,8 +93,7 @@ safetensors.
 
 ## Training
 
-- Steps: {training.get("steps", "?")}, compute: {training.get("hours", "?")} process-hours
-  ({metrics.get("hardware", "2 CPU cores")}).
+{_training(training, metrics.get("hardware", "2 CPU cores"))}
 - Resume or continue: `scripts/train_voice --init-from voices/{meta["name"]}/model.safetensors`
   (a fresh optimizer) or from the cache checkpoint `~/.cache/assistant/train/voice/checkpoint.pt`.
 

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from assistant import paths
 from assistant.train import heldout, piper
+from assistant.train.cache import load_utterance, read_meta
 from assistant.tts import features, text
 
 with warnings.catch_warnings():  # pyworld 0.3.5 imports the deprecated pkg_resources
@@ -85,26 +86,6 @@ def symbols_digest() -> str:
 
 def utterance_path(out: Path, speaker: str, utt_id: str) -> Path:
     return out / "utts" / speaker / f"{utt_id}.npz"
-
-
-def load_utterance(path: Path) -> dict[str, np.ndarray]:
-    """An utterance's arrays: mel (80, T) float16, ids (N,) int16, f0 (T,) Hz, energy (T,)."""
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in ("mel", "ids", "f0", "energy")}
-
-
-def read_meta(path: Path) -> dict[str, Any]:
-    """The metadata stored with an utterance (reads only that member of the .npz)."""
-    with np.load(path, allow_pickle=False) as z:
-        meta: dict[str, Any] = json.loads(str(z["meta"]))
-    return meta
-
-
-def read_manifest(out: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """manifest.json (sources, settings, stats) and the manifest.jsonl utterance records."""
-    summary = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    lines = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
-    return summary, [json.loads(line) for line in lines if line]
 
 
 def trim_bounds(audio: np.ndarray, top_db: float, margin: int = TRIM_MARGIN) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from torch import nn
 
 from assistant import paths
 from assistant.train.batches import SPEAKERS, Utterances, collate, sample_items
-from assistant.train.data import read_manifest
+from assistant.train.cache import read_manifest
 from assistant.tts.model import AcousticModel, ModelConfig
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,9 @@ def train(cfg: TrainConfig) -> AcousticModel:
         step, history, hours = int(state["step"]), state["history"], float(state["hours"])
         log.info("resumed at step %d from %s", step, ckpt)
     elif cfg.init_from:
-        from assistant.tts.voice import load_weights
+        from safetensors.torch import load_file  # not tts.voice: training skips the frontend
 
-        model.load_state_dict(load_weights(cfg.init_from))
+        model.load_state_dict({k: v.float() for k, v in load_file(str(cfg.init_from)).items()})
         log.info("initialised from %s", cfg.init_from)
     net: nn.Module = model
     if world > 1:

@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import soundfile
 import torch
 from scipy.signal import resample_poly
 
@@ -140,6 +139,8 @@ def n_frames(n_samples: int) -> int:
 
 def load_audio(path: str | Path) -> np.ndarray:
     """Read an audio file as float32 mono at SAMPLE_RATE, resampling when its rate differs."""
+    import soundfile  # here, so training (mel features only) runs without libsndfile
+
     data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)  # (N, channels)
     mono = data.mean(axis=1)
     if rate != SAMPLE_RATE:

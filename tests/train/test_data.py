@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.train import data, heldout
+from assistant.train import cache, data, heldout
 from assistant.tts import features, text
 
 
@@ -37,7 +37,7 @@ def built(
 ) -> tuple[data.PrepareConfig, dict[str, Any], list[dict[str, Any]]]:
     cfg = tiny_config(shared_dir, tmp_path_factory.mktemp("voice-data"))
     data.prepare(cfg)
-    summary, records = data.read_manifest(cfg.out)
+    summary, records = cache.read_manifest(cfg.out)
     return cfg, summary, records
 
 
@@ -114,7 +114,7 @@ def test_features_are_aligned_and_ids_in_symbols(built: Any) -> None:
     cfg, _, records = built
     assert len(records) == 6
     for record in records:
-        arrays = data.load_utterance(cfg.out / record["path"])
+        arrays = cache.load_utterance(cfg.out / record["path"])
         frames = record["n_frames"]
         assert arrays["mel"].shape == (features.N_MELS, frames)
         assert arrays["mel"].dtype == np.float16
@@ -145,7 +145,7 @@ def test_joe_audio_is_kept_as_flac_and_features_can_be_recomputed(built: Any) ->
         assert audio.size == record["source_samples"]
         start, end = record["trim"]
         again = features.mel_spectrogram(audio[start:end]).numpy().astype(np.float16)
-        stored = data.load_utterance(cfg.out / record["path"])["mel"]
+        stored = cache.load_utterance(cfg.out / record["path"])["mel"]
         np.testing.assert_array_equal(again, stored)
 
 
@@ -187,7 +187,7 @@ def test_second_run_reuses_everything(built: Any) -> None:
     before = mtimes(cfg.out)
     data.prepare(cfg)
     assert mtimes(cfg.out) == before
-    again, records_again = data.read_manifest(cfg.out)
+    again, records_again = cache.read_manifest(cfg.out)
     assert records_again == records
     assert again["stats"] == summary["stats"]
 
@@ -198,7 +198,7 @@ def test_an_interrupted_run_is_finished_without_redoing_work(
 ) -> None:
     cfg = tiny_config(shared_dir, tmp_path, lj_train=0)
     data.prepare(cfg)
-    _, records = data.read_manifest(cfg.out)
+    _, records = cache.read_manifest(cfg.out)
     joe = [r for r in records if r["speaker"] == "joe"]
     # As if killed: one utterance never got its features, one not even its audio, a torn temp file.
     (cfg.out / joe[0]["path"]).unlink()
@@ -212,5 +212,5 @@ def test_an_interrupted_run_is_finished_without_redoing_work(
     changed = {k for k in after if before.get(k) != after[k]}
     assert changed == {joe[0]["path"], joe[1]["path"], joe[1]["audio"]}
     assert not torn.exists()
-    _, resumed = data.read_manifest(cfg.out)
+    _, resumed = cache.read_manifest(cfg.out)
     assert [r["id"] for r in resumed] == [r["id"] for r in records]

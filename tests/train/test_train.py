@@ -57,3 +57,29 @@ def test_two_ddp_processes_stay_in_sync(tiny_cache: Path, tmp_path: Path) -> Non
     digests = {(tmp_path / f"rank{r}.sha256").read_text() for r in (0, 1)}
     assert len(digests) == 1  # identical weights after 3 steps on different batches
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 3
+
+
+def test_training_needs_only_torch_numpy_and_safetensors(tiny_cache: Path, tmp_path: Path) -> None:
+    """A bare GPU machine can train: no audio I/O, pitch tracker, phonemizer or ONNX needed."""
+    first = TrainConfig(data=tiny_cache, out=tmp_path / "a", steps=1, batch=2, crop=32, model=TINY)
+    train(first)
+    start = export(tmp_path / "a" / "checkpoint.pt", tmp_path / "voices" / "start", "joe")
+    weights = start / "model.safetensors"
+    script = f"""
+import sys
+for name in ("soundfile", "pyworld", "piper_phonemize", "onnxruntime", "sounddevice"):
+    sys.modules[name] = None  # importing any of them now fails
+import logging
+from pathlib import Path
+from assistant.train.train import TrainConfig, train
+logging.basicConfig(level=logging.INFO)
+train(TrainConfig(data=Path({str(tiny_cache)!r}), out=Path({str(tmp_path / "b")!r}), steps=2,
+                  batch=2, crop=32, model={TINY!r}, init_from=Path({str(weights)!r})))
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "initialised from" in done.stderr
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 2
