@@ -50,6 +50,22 @@ class Prosody:
     seconds: float  # trimmed duration
 
 
+OCTAVE_GUARD_ST = 8.0  # voiced f0 further than this from the clip's median is a tracker error
+
+
+def without_octave_errors(f0: np.ndarray) -> np.ndarray:
+    """Voiced f0 values within OCTAVE_GUARD_ST semitones of their median.
+
+    Harvest doubles or halves the f0 of some frames of the low joe voice (neutral sentences at
+    112 Hz showed 10th–90th percentiles of 86–228 Hz); those frames would make the range measure
+    a count of octave errors. Real contours of read sentences stay well inside ±8 semitones.
+    """
+    if f0.size == 0:
+        return f0
+    distance = np.abs(12 * np.log2(f0 / np.median(f0)))
+    return f0[distance <= OCTAVE_GUARD_ST]
+
+
 def measure(audio: np.ndarray, sample_rate: int = features.SAMPLE_RATE) -> Prosody:
     """Prosody of one clip (22050 Hz): silence at the ends trimmed at 40 dB below the peak."""
     start, end = trim_bounds(audio, 40.0, margin=0)
@@ -57,7 +73,7 @@ def measure(audio: np.ndarray, sample_rate: int = features.SAMPLE_RATE) -> Proso
     if len(clip) < features.WIN:
         return Prosody(0.0, 0.0, -120.0, 0.0)
     f0 = pitch(clip, features.n_frames(len(clip)))
-    voiced = f0[f0 > 0]
+    voiced = without_octave_errors(f0[f0 > 0])
     if len(voiced) < 5:
         median, span = 0.0, 0.0
     else:

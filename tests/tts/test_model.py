@@ -1,5 +1,6 @@
 """The acoustic model: masks, alignment search, emotion targets, save/load, learning."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from assistant.train.batches import Utterances, collate, sample_items
 from assistant.tts.model import (
     EMOTIONS,
     AcousticModel,
+    EmotionProsody,
     ModelConfig,
     emotion_targets,
     fill_gaps,
@@ -122,6 +124,30 @@ def test_intensity_zero_is_neutral_and_emotions_change_prosody(tiny_cache: Path)
     happy = model.predict_prosody(h, pad, torch.tensor([1]), torch.tensor([1.0]))
     calm = model.predict_prosody(h, pad, torch.tensor([5]), torch.tensor([1.0]))
     assert not torch.allclose(happy[1], calm[1])
+
+
+def test_an_emotion_s_pitch_follows_its_rule_whatever_the_predictor_learned(
+    tiny_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pure 3-semitone shift (range × 1) warps every frame by exactly 2^(3/12) × intensity."""
+    import assistant.tts.model as model_module
+
+    shifted = EmotionProsody(3.0, 1.0, 0.0, 1.0)
+    config = replace(TINY, emotions={**TINY.emotions, "happy": shifted})
+    torch.manual_seed(0)
+    model = AcousticModel(config).eval()  # untrained: its own pitch change would be noise
+    ratios: list[torch.Tensor] = []
+    real_warp = model_module.warp_mel_frequency
+    monkeypatch.setattr(
+        model_module, "warp_mel_frequency", lambda mel, r: ratios.append(r) or real_warp(mel, r)
+    )
+    ids = batch_of(tiny_cache, 1)["ids"][0]
+    voiced = torch.arange(len(ids)) % 3 == 0
+    for intensity in (1.0, 0.5):
+        model.infer(ids, 0, EMOTIONS.index("happy"), intensity, rate=0.05, voiced=voiced)
+        assert ratios[-1].numel() > 20  # slowed down: many frames, some between the vowels
+        expected = 2 ** (3.0 * intensity / 12)
+        assert torch.allclose(ratios[-1], torch.full_like(ratios[-1], expected), atol=1e-5)
 
 
 def test_a_saved_voice_reproduces_the_model_exactly(tiny_cache: Path, tmp_path: Path) -> None:
