@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.train.data import pitch, trim_bounds
+from assistant.train.data import trim_bounds
+from assistant.train.pitch import pitch
 from assistant.tts import features
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,9 @@ OCTAVE_GUARD_ST = 8.0  # voiced f0 further than this from the clip's median is a
 def without_octave_errors(f0: np.ndarray) -> np.ndarray:
     """Voiced f0 values within OCTAVE_GUARD_ST semitones of their median.
 
-    Harvest doubles or halves the f0 of some frames of the low joe voice (neutral sentences at
-    112 Hz showed 10th–90th percentiles of 86–228 Hz); those frames would make the range measure
-    a count of octave errors. Real contours of read sentences stay well inside ±8 semitones.
+    A guard against the octave jumps a tracker still makes now and then (WORLD Harvest made
+    many on the low joe voice: 10th–90th percentiles of 86–228 Hz at a 112 Hz median); real
+    contours of read sentences stay well inside ±8 semitones of their median.
     """
     if f0.size == 0:
         return f0

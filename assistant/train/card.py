@@ -22,15 +22,18 @@ def _pct(x: float | None) -> str:
 def _training(training: dict[str, Any], hardware: str) -> str:
     """One line per training leg (where a voice was trained on several machines), else a total."""
     legs = training.get("legs", [])
+    pitch = [f"- Training pitch (f0): {training['f0']}"] if training.get("f0") else []
     if not legs:
         steps, hours = training.get("steps", "?"), training.get("hours", "?")
-        return f"- Steps: {steps}, compute: {hours} process-hours\n  ({hardware})."
+        return "\n".join(
+            [f"- Steps: {steps}, compute: {hours} process-hours ({hardware}).", *pitch]
+        )
     lines = [
         f"- {leg['steps']} steps of batch {leg['batch']} on {leg['hardware']}: "
         f"{leg['hours']} h{'; ' + leg['note'] if leg.get('note') else ''}"
         for leg in legs
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + pitch)
 
 
 def render(meta: dict[str, Any], sources: dict[str, Any], metrics: dict[str, Any]) -> str:

@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import os
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -24,20 +23,14 @@ import soundfile
 from tqdm import tqdm
 
 from assistant import paths
-from assistant.train import heldout, piper
+from assistant.train import heldout, piper, pitch
 from assistant.train.cache import load_utterance, read_meta
 from assistant.tts import features, text
-
-with warnings.catch_warnings():  # pyworld 0.3.5 imports the deprecated pkg_resources
-    warnings.simplefilter("ignore")
-    import pyworld
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-FEATURES = "harvest-v1"  # cached utterances with other features are rebuilt (from cached audio)
-F0_FLOOR, F0_CEIL = 60.0, 600.0  # Hz, search range (covers the male joe and female lj voices)
-FRAME_PERIOD_MS = features.HOP / features.SAMPLE_RATE * 1000.0  # one f0 value per mel frame
+FEATURES = "praat-ac-v2"  # cached utterances with other features are rebuilt (from cached audio)
 MIN_SECONDS = 0.3  # shorter clips (after trimming) are skipped
 TRIM_MARGIN = 2 * features.HOP  # samples kept either side of the loud part
 _FEATURE_SETTINGS = ("SAMPLE_RATE", "HOP", "N_FFT", "WIN", "N_MELS", "FMIN", "FMAX", "LOG_FLOOR")
@@ -101,20 +94,6 @@ def trim_bounds(audio: np.ndarray, top_db: float, margin: int = TRIM_MARGIN) -> 
     return start, end
 
 
-def pitch(audio: np.ndarray, n: int) -> np.ndarray:
-    """f0 in Hz per mel frame (WORLD Harvest), 0 where unvoiced: (N,) → (n,) float32."""
-    # Not DIO: it doubled the joe voice's f0 (~100 Hz → ~190 Hz) on most frames; Harvest agrees
-    # with a cepstral estimate. Mel frame t is centred on sample (t + 0.5) * HOP, f0 frame t on
-    # t * HOP: shift by half a hop.
-    x = np.ascontiguousarray(audio[features.HOP // 2 :], dtype=np.float64)
-    f0, _ = pyworld.harvest(
-        x, features.SAMPLE_RATE, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=FRAME_PERIOD_MS
-    )
-    out = np.zeros(n, dtype=np.float32)
-    out[: min(n, f0.size)] = f0[:n]
-    return out
-
-
 def _sums(f0: np.ndarray, energy: np.ndarray) -> dict[str, float]:
     """Sufficient statistics for the per-speaker normalisation (float64 sums)."""
     lf0 = np.log(f0[f0 > 0].astype(np.float64))
@@ -171,7 +150,7 @@ def build_utterance(job: Job, out: Path, top_db: float, threads: int) -> dict[st
     mel = features.mel_spectrogram(clip).numpy()  # (80, T)
     frames = mel.shape[1]
     energy = features.energy(clip).numpy().astype(np.float32)  # (T,)
-    f0 = pitch(clip, frames)  # (T,)
+    f0 = pitch.pitch(clip, frames)  # (T,)
     ids = np.asarray(text.text_to_ids(job.text), dtype=np.int16)  # (N,)
     meta: dict[str, Any] = {
         **asdict(job),
@@ -326,7 +305,8 @@ def write_manifest(cfg: PrepareConfig, metas: list[dict[str, Any]], complete: bo
         "audio/joe/<id>.flac: 16-bit Piper output before trimming; trim = [start, end) samples",
         "settings": {
             **{k.lower(): getattr(features, k) for k in _FEATURE_SETTINGS},
-            "f0": f"pyworld Harvest, {F0_FLOOR:g}-{F0_CEIL:g} Hz, frame = hop ({FEATURES})",
+            "f0": f"Praat autocorrelation (parselmouth), two passes from {pitch.FLOOR:g}-"
+            f"{pitch.CEILING:g} Hz, frame = hop ({FEATURES})",
             **{"trim_top_db": cfg.top_db, "trim_margin_samples": TRIM_MARGIN},
             **{"joe_hours_target": cfg.hours, "symbols": symbols_digest()},
         },

@@ -148,30 +148,3 @@ def load_audio(path: str | Path) -> np.ndarray:
         gcd = math.gcd(int(rate), SAMPLE_RATE)
         mono = resample_poly(mono, SAMPLE_RATE // gcd, int(rate) // gcd)
     return np.ascontiguousarray(mono, dtype=np.float32)
-
-
-def warp_mel_frequency(log_mel: torch.Tensor, ratio: float | torch.Tensor) -> torch.Tensor:
-    """Scale every frequency of a log mel (80, T) by `ratio` (a pitch shift of the harmonics).
-
-    `ratio` is one number or one per frame (T,). Band b of frame t takes the value the original
-    had at (its centre frequency / ratio[t]), interpolated along the mel axis; bands whose
-    source lies above FMAX keep the silence floor.
-    """
-    frames = log_mel.shape[1]
-    ratios = np.broadcast_to(
-        np.asarray(ratio.detach().cpu() if isinstance(ratio, torch.Tensor) else ratio, np.float64),
-        (frames,),
-    )
-    if frames == 0 or np.all(np.abs(ratios - 1.0) < 1e-6):
-        return log_mel
-    centres = mel_band_edges()[1:-1]  # (80,) Hz
-    positions = hz_to_mel(centres)
-    source = hz_to_mel(centres[:, None] / ratios[None, :])  # (80, T)
-    index = np.interp(source, positions, np.arange(N_MELS), left=0.0, right=np.nan)
-    valid = torch.from_numpy(~np.isnan(index))
-    lo = np.floor(np.nan_to_num(index)).astype(np.int64).clip(0, N_MELS - 1)
-    hi = (lo + 1).clip(max=N_MELS - 1)
-    frac = torch.tensor(np.nan_to_num(index) - lo, dtype=log_mel.dtype)
-    lo_t, hi_t = torch.from_numpy(lo), torch.from_numpy(hi)
-    warped = log_mel.gather(0, lo_t) * (1 - frac) + log_mel.gather(0, hi_t) * frac  # (80, T)
-    return torch.where(valid, warped, torch.full_like(warped, SILENCE_LOG_MEL))

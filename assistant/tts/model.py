@@ -19,8 +19,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from assistant.tts.features import warp_mel_frequency
-
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "calm")
 
 
@@ -350,13 +348,14 @@ class AcousticModel(nn.Module):
     ) -> Tensor:
         """One utterance: ids (N,) → log mel (80, T).
 
-        Durations and loudness come from the emotion's prediction. The decoder renders the
-        neutral pitch and loudness. The emotion's pitch is the rule the pitch predictor is
-        trained towards (`emotion_pitch`: shift, wider or narrower contour) applied to the
-        predicted neutral pitch of the `voiced` tokens ((N,) bool, the vowels): exact, where the
-        learned change is diluted by tokens the pitch tracker found unvoiced (joe's training
-        audio: 42 % voiced frames, lj's 84 %). The change (frames between vowels interpolated)
-        is rendered as a smooth per-frame frequency warp of the mel, loudness as a level offset.
+        Durations and loudness come from the emotion's prediction. The emotion's pitch is the
+        rule the pitch predictor is trained towards (`emotion_pitch`: shift, wider or narrower
+        contour) applied to the predicted neutral pitch of the `voiced` tokens ((N,) bool: vowels
+        and voiced consonants), and the decoder renders it through its pitch input. The rule is
+        exact where the learned change is diluted by tokens the tracker found unvoiced; the
+        decoder renders a pitch it is given within ±0.2 semitones (lj: +3 st measured +3.2,
+        −2 st −1.9), where warping the mel's frequency axis made the vocoder's pitch ambiguous
+        on the low joe voice (+3 st measured −3…+6.6 st). Loudness is a level offset.
         """
         ids = ids[None]
         dev = ids.device
@@ -373,17 +372,12 @@ class AcousticModel(nn.Module):
             return self.decode(h, pitch, energy, durations)[1][0].T
         _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
         stats = speaker_stats(self.config, spk)  # (1, 4)
-        known = voiced.to(dev) if voiced is not None else ~pad[0]
+        known = (voiced.to(dev) if voiced is not None else ~pad[0])[None]  # (1, N)
         row = emotion_rows(self.config, feeling, strength)
-        target = emotion_pitch(pitch0, known[None], row[:, 0], row[:, 1], stats[:, 1])
-        change = (target - pitch0)[0] * stats[0, 1]  # ln f0 ratio per token (N,)
+        target = emotion_pitch(pitch0, known, row[:, 0], row[:, 1], stats[:, 1])
         level = float((energy - energy0).mean() * stats[0, 3])  # ln of the magnitude ratio
-        mel = self.decode(h, pitch0, energy0, durations)[1][0].T  # (80, T)
-        per_frame = fill_gaps(
-            torch.repeat_interleave(change, durations[0]),
-            torch.repeat_interleave(known, durations[0]),
-        )
-        return warp_mel_frequency(mel, torch.exp(smooth(per_frame, 9))) + level
+        mel = self.decode(h, torch.where(known, target, pitch0), energy0, durations)[1][0].T
+        return mel + level
 
     # -- training ---------------------------------------------------------------------------
 
@@ -453,28 +447,6 @@ class AcousticModel(nn.Module):
         loud = (torch.log(energy.clamp(min=1e-4)) - emean) / estd
         tok_voiced = torch.einsum("btn,bt->bn", hard, voiced) > 0
         return token_average(pitch, hard, voiced), token_average(loud, hard, frame_ok), tok_voiced
-
-
-def fill_gaps(values: Tensor, known: Tensor) -> Tensor:
-    """(T,) values where `known` (T,) bool, straight lines between them and flat at the ends.
-
-    The pitch change of consonants is interpolated from the vowels around them: setting them
-    to the sentence mean instead would flatten the emotion's wider or narrower contour.
-    """
-    if not bool(known.any()):
-        return torch.zeros_like(values)
-    frames = torch.arange(values.numel(), dtype=torch.float64)
-    filled = np.interp(frames.numpy(), frames[known.cpu()].numpy(), values[known].cpu().numpy())
-    return torch.as_tensor(filled, dtype=values.dtype, device=values.device)
-
-
-def smooth(x: Tensor, width: int) -> Tensor:
-    """Moving average of a (T,) series over `width` frames, edges repeated."""
-    if x.numel() == 0:
-        return x
-    left = width // 2
-    padded = F.pad(x[None, None], (left, width - 1 - left), mode="replicate")
-    return F.avg_pool1d(padded, width, stride=1)[0, 0]
 
 
 def speaker_stats(c: ModelConfig, speaker: Tensor) -> Tensor:

@@ -34,6 +34,11 @@ SYMBOLS: tuple[str, ...] = (
     *CONSONANTS,
 )
 PAD_ID = 0
+# Tokens whose sound has a pitch: the vowels and the voiced consonants.
+PITCHED: frozenset[str] = frozenset(
+    [vowel + stress for vowel in VOWELS for stress in "012"]
+    + ["B", "D", "DH", "G", "JH", "L", "M", "N", "NG", "R", "V", "W", "Y", "Z", "ZH"]
+)
 
 _ESPEAK_VOICE = "en-us"
 _ESPEAK_LOCK = threading.Lock()

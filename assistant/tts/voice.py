@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from assistant import paths
 from assistant.tts import features, text
 from assistant.tts.model import EMOTIONS, AcousticModel, ModelConfig
-from assistant.tts.phonemes import BOUNDARY, PAD, PUNCTUATION
+from assistant.tts.phonemes import BOUNDARY, PAD, PITCHED, PUNCTUATION
 from assistant.tts.vocoder import Vocoder
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class Voice:
         if not any(t not in _NOT_SPOKEN for t in tokens):
             return None
         ids = text.symbol_ids(tokens)
-        voiced = torch.tensor([tok[-1].isdigit() for tok in tokens])  # vowels carry the pitch
+        voiced = torch.tensor([token in PITCHED for token in tokens])
         return self.model.infer(
             torch.tensor(ids),
             self.info.speaker_id,

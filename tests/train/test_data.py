@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.train import cache, data, heldout
+from assistant.train import cache, data, heldout, pitch
 from assistant.tts import features, text
 
 
@@ -76,33 +76,6 @@ def test_trim_bounds_keeps_the_loud_part_and_a_margin() -> None:
     assert abs(end - (2 * rate + data.TRIM_MARGIN)) <= features.WIN
 
 
-def harmonic(f0: float, seconds: float, gains: list[float]) -> np.ndarray:
-    """A voice-like tone: harmonics k * f0 with the given gains."""
-    t = np.arange(round(seconds * features.SAMPLE_RATE)) / features.SAMPLE_RATE
-    tone = sum(g * np.sin(2 * np.pi * f0 * k * t) for k, g in enumerate(gains, start=1))
-    return np.asarray(0.3 * tone, dtype=np.float32)
-
-
-def test_pitch_follows_a_voice_on_the_mel_frame_grid() -> None:
-    gains = [1.0 / k for k in range(1, 12)]
-    audio = np.concatenate([harmonic(150, 1.0, gains), harmonic(220, 1.0, gains)])
-    frames = features.n_frames(audio.size)
-    f0 = data.pitch(audio, frames)
-    assert f0.shape == (frames,)
-    switch = features.SAMPLE_RATE / features.HOP - 0.5  # the frame centred on the change
-    before, after = f0[10 : int(switch) - 4], f0[int(switch) + 5 : -10]
-    assert (before > 0).mean() > 0.9 and (after > 0).mean() > 0.9
-    assert np.median(before) == pytest.approx(150, rel=0.02)
-    assert np.median(after) == pytest.approx(220, rel=0.02)
-
-
-def test_pitch_is_not_doubled_when_the_fundamental_is_weak() -> None:
-    gains = [0.05] + [1.0 / k for k in range(2, 12)]  # 100 Hz voice, fundamental at -26 dB
-    audio = harmonic(100, 1.0, gains)
-    f0 = data.pitch(audio, features.n_frames(audio.size))[10:-10]
-    assert np.median(f0[f0 > 0]) == pytest.approx(100, rel=0.03)
-
-
 def test_one_writer_per_cache(tmp_path: Path) -> None:
     with data._exclusive(tmp_path), pytest.raises(RuntimeError, match="another"):  # noqa: SIM117
         with data._exclusive(tmp_path):
@@ -131,7 +104,9 @@ def test_features_are_aligned_and_ids_in_symbols(built: Any) -> None:
         # Piper samples each take (noise), so joe's voiced share varies (27-60 % seen); a broken
         # pitch tracker gives next to none
         assert voiced.size > 0.2 * frames
-        assert voiced.min() >= data.F0_FLOOR * 0.9 and voiced.max() <= data.F0_CEIL * 1.1
+        assert voiced.min() >= pitch.LOWEST and voiced.max() <= pitch.HIGHEST
+        if record["speaker"] == "joe":  # joe speaks at ~88 Hz: no octave-doubled median
+            assert 70 < np.median(voiced) < 110
         assert np.isfinite(arrays["energy"]).all() and np.isfinite(arrays["mel"]).all()
 
 

@@ -67,7 +67,7 @@ def test_training_needs_only_torch_numpy_and_safetensors(tiny_cache: Path, tmp_p
     weights = start / "model.safetensors"
     script = f"""
 import sys
-for name in ("soundfile", "pyworld", "piper_phonemize", "onnxruntime", "sounddevice"):
+for name in ("soundfile", "parselmouth", "piper_phonemize", "onnxruntime", "sounddevice"):
     sys.modules[name] = None  # importing any of them now fails
 import logging
 from pathlib import Path

@@ -126,34 +126,3 @@ def test_load_audio_resamples_and_mixes_down(tmp_path: Path) -> None:
     assert audio.dtype == np.float32 and audio.shape == (RATE,)
     band = int(torch.mode(torch.argmax(features.mel_spectrogram(audio), dim=0)).values)
     assert abs(band - nearest_band(440.0)) <= 1
-
-
-def test_warp_moves_a_tone_to_the_warped_frequency() -> None:
-    """A 1 kHz tone warped by a fifth looks like the 1.5 kHz tone."""
-    warped = features.warp_mel_frequency(features.mel_spectrogram(sine(1000.0)), 1.5)
-    band = int(torch.mode(torch.argmax(warped, dim=0)).values)
-    assert abs(band - nearest_band(1500.0)) <= 1
-
-
-def test_warp_per_frame_follows_each_frame_ratio() -> None:
-    mel = features.mel_spectrogram(sine(1000.0))  # (80, T)
-    t = mel.shape[1]
-    ratios = torch.ones(t)
-    ratios[t // 2 :] = 2.0
-    warped = features.warp_mel_frequency(mel, ratios)
-    first, second = torch.argmax(warped[:, 5]), torch.argmax(warped[:, -5])
-    assert abs(int(first) - nearest_band(1000.0)) <= 1
-    assert abs(int(second) - nearest_band(2000.0)) <= 1
-    # constant per-frame ratios equal the single-number warp; ratio 1 changes nothing
-    assert torch.allclose(
-        features.warp_mel_frequency(mel, torch.full((t,), 1.3)),
-        features.warp_mel_frequency(mel, 1.3),
-    )
-    assert features.warp_mel_frequency(mel, torch.ones(t)) is mel
-
-
-def test_warp_down_leaves_the_top_bands_silent() -> None:
-    """Lowering by 0.8 needs sources above FMAX for the top bands: they stay at the floor."""
-    mel = features.mel_spectrogram(sine(440.0))
-    warped = features.warp_mel_frequency(mel, 0.8)
-    assert torch.all(warped[-1] == features.SILENCE_LOG_MEL)

@@ -14,7 +14,6 @@ from assistant.tts.model import (
     EmotionProsody,
     ModelConfig,
     emotion_targets,
-    fill_gaps,
     monotonic_alignment,
 )
 from assistant.tts.voice import Voice, export_voice
@@ -105,13 +104,6 @@ def test_losses_are_finite_and_a_short_run_drives_them_down(tiny_cache: Path) ->
     assert np.mean(totals[-5:]) < 0.6 * np.mean(totals[:5])
 
 
-def test_fill_gaps_draws_lines_between_known_frames() -> None:
-    values = torch.tensor([9.0, 1.0, 9.0, 9.0, 3.0, 9.0])
-    known = torch.tensor([False, True, False, False, True, False])
-    assert torch.allclose(fill_gaps(values, known), torch.tensor([1.0, 1.0, 5 / 3, 7 / 3, 3, 3]))
-    assert torch.equal(fill_gaps(values, torch.zeros(6, dtype=torch.bool)), torch.zeros(6))
-
-
 def test_intensity_zero_is_neutral_and_emotions_change_prosody(tiny_cache: Path) -> None:
     torch.manual_seed(0)
     model = AcousticModel(TINY).eval()
@@ -129,25 +121,27 @@ def test_intensity_zero_is_neutral_and_emotions_change_prosody(tiny_cache: Path)
 def test_an_emotion_s_pitch_follows_its_rule_whatever_the_predictor_learned(
     tiny_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pure 3-semitone shift (range × 1) warps every frame by exactly 2^(3/12) × intensity."""
-    import assistant.tts.model as model_module
-
+    """The decoder is given the predicted neutral pitch of the pitched tokens shifted by exactly
+    3 semitones × intensity (range × 1); the other tokens keep theirs."""
     shifted = EmotionProsody(3.0, 1.0, 0.0, 1.0)
     config = replace(TINY, emotions={**TINY.emotions, "happy": shifted})
     torch.manual_seed(0)
     model = AcousticModel(config).eval()  # untrained: its own pitch change would be noise
-    ratios: list[torch.Tensor] = []
-    real_warp = model_module.warp_mel_frequency
+    given: list[torch.Tensor] = []
+    real_decode = model.decode
     monkeypatch.setattr(
-        model_module, "warp_mel_frequency", lambda mel, r: ratios.append(r) or real_warp(mel, r)
+        model, "decode", lambda h, p, *rest: given.append(p[0]) or real_decode(h, p, *rest)
     )
     ids = batch_of(tiny_cache, 1)["ids"][0]
-    voiced = torch.arange(len(ids)) % 3 == 0
+    pitched = torch.arange(len(ids)) % 3 == 0
+    _, h, pad = model.encode(ids[None], torch.tensor([0]))
+    neutral = model.predict_prosody(h, pad, torch.tensor([0]), torch.tensor([1.0]))[1][0]
+    std = config.logf0_std[0]
     for intensity in (1.0, 0.5):
-        model.infer(ids, 0, EMOTIONS.index("happy"), intensity, rate=0.05, voiced=voiced)
-        assert ratios[-1].numel() > 20  # slowed down: many frames, some between the vowels
-        expected = 2 ** (3.0 * intensity / 12)
-        assert torch.allclose(ratios[-1], torch.full_like(ratios[-1], expected), atol=1e-5)
+        model.infer(ids, 0, EMOTIONS.index("happy"), intensity, voiced=pitched)
+        semitones = (given[-1] - neutral) * std * 12 / np.log(2)
+        assert torch.allclose(semitones[pitched], torch.tensor(3.0 * intensity), atol=1e-4)
+        assert torch.allclose(semitones[~pitched], torch.tensor(0.0), atol=1e-5)
 
 
 def test_a_saved_voice_reproduces_the_model_exactly(tiny_cache: Path, tmp_path: Path) -> None:
