@@ -352,10 +352,10 @@ class AcousticModel(nn.Module):
         rule the pitch predictor is trained towards (`emotion_pitch`: shift, wider or narrower
         contour) applied to the predicted neutral pitch of the `voiced` tokens ((N,) bool: vowels
         and voiced consonants), and the decoder renders it through its pitch input. The rule is
-        exact where the learned change is diluted by tokens the tracker found unvoiced; the
-        decoder renders a pitch it is given within ±0.2 semitones (lj: +3 st measured +3.2,
-        −2 st −1.9), where warping the mel's frequency axis made the vocoder's pitch ambiguous
-        on the low joe voice (+3 st measured −3…+6.6 st). Loudness is a level offset.
+        exact where the learned change is diluted by tokens the tracker found unvoiced. Given
+        +3 st, lj's decoder renders +3.2 (sd 0.1 over sentences) and joe's +3.7 (sd 1.0), where
+        warping the mel's frequency axis made the vocoder's pitch ambiguous on the low joe
+        voice (+3 st measured −3…+6.6 st). Loudness is a level offset.
         """
         ids = ids[None]
         dev = ids.device
