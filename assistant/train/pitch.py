@@ -21,13 +21,13 @@ from assistant.tts import features
 FLOOR, CEILING = 60.0, 600.0  # Hz, the first pass (covers the male joe and female lj voices)
 LOWEST, HIGHEST = 40.0, 800.0  # Hz, the widest the second pass may search
 MIN_VOICED = 10  # frames the first pass must find to narrow the second pass
+STEP = features.HOP / features.SAMPLE_RATE  # seconds between frames: one mel hop
 
 
 def _track(audio: np.ndarray, floor: float, ceiling: float) -> tuple[np.ndarray, np.ndarray]:
     """(frame times in seconds, f0 in Hz with 0 for unvoiced) of one Praat pass."""
     sound = parselmouth.Sound(np.ascontiguousarray(audio, dtype=np.float64), features.SAMPLE_RATE)
-    step = features.HOP / features.SAMPLE_RATE
-    track = sound.to_pitch_ac(time_step=step, pitch_floor=floor, pitch_ceiling=ceiling)
+    track = sound.to_pitch_ac(time_step=STEP, pitch_floor=floor, pitch_ceiling=ceiling)
     return np.asarray(track.xs()), np.asarray(track.selected_array["frequency"])
 
 
@@ -49,9 +49,8 @@ def pitch(audio: np.ndarray, n: int) -> np.ndarray:
             times, f0 = _track(audio, floor, ceiling)
     if times.size == 0:
         return out
-    centres = (np.arange(n) + 0.5) * features.HOP / features.SAMPLE_RATE
-    step = features.HOP / features.SAMPLE_RATE
-    nearest = np.rint((centres - times[0]) / step).astype(np.int64)
+    centres = (np.arange(n) + 0.5) * STEP
+    nearest = np.rint((centres - times[0]) / STEP).astype(np.int64)
     inside = (nearest >= 0) & (nearest < times.size)
     out[inside] = f0[nearest[inside]]
     return out
