@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio.convert import to_mono
+from assistant.onnx import OnnxError, cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +94,9 @@ class Dnsmos:
         if not path.is_file():
             raise QualityError(f"DNSMOS model not found: {path}; {_INSTALL_HINT}")
         try:
-            import onnxruntime
-        except ImportError as err:
-            raise QualityError("onnxruntime is missing; pip install onnxruntime") from err
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+            self._session = cpu_session(path, self.threads, "the DNSMOS model")
+        except OnnxError as err:
+            raise QualityError(str(err)) from None
         log.info("loaded DNSMOS from %s (%d threads)", path, self.threads)
 
     def score(self, audio: np.ndarray, sample_rate: int) -> MosScore:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.config import AsrConfig
+from assistant.onnx import OnnxError, cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +81,9 @@ class SileroVad:
                 "pip install faster-whisper, or set asr.vad = 'energy'"
             )
         try:
-            import onnxruntime
-        except ImportError as err:
-            raise VadError("onnxruntime is missing; pip install onnxruntime") from err
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = self.threads
-        options.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as err:  # onnxruntime raises its own exception types
-            raise VadError(f"cannot load the Silero VAD model {path}: {err}") from None
+            self._session = cpu_session(path, self.threads, "the Silero VAD model")
+        except OnnxError as err:
+            raise VadError(str(err)) from None
         log.info("loaded Silero VAD from %s", path)
         self.reset()
 

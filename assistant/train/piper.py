@@ -1,4 +1,4 @@
-"""The Piper en_US-joe-medium voice via onnxruntime + piper-phonemize: synthetic data, anchor."""
+"""The Piper en_US-joe-medium voice (ONNX) + piper-phonemize: synthetic data, anchor."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime
 import piper_phonemize
+
+from assistant.onnx import OnnxError, cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _peak_normalise(audio: np.ndarray) -> np.ndarray:
 class PiperVoice:
     """A one-speaker Piper VITS voice; `synthesize(text)` gives float32 samples at `sample_rate`."""
 
-    def __init__(self, session: onnxruntime.InferenceSession, config: dict[str, Any]) -> None:
+    def __init__(self, session: Any, config: dict[str, Any]) -> None:
         self._session = session
         self.config = config
         self.sample_rate: int = int(config["audio"]["sample_rate"])
@@ -132,15 +133,10 @@ class PiperVoice:
             settings = json.loads(Path(config).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise PiperError(f"cannot read the Piper voice config {config}: {exc}") from exc
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         try:
-            session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise PiperError(f"cannot load the Piper model {model}: {exc}") from exc
+            session = cpu_session(Path(model), threads, "the Piper model")
+        except OnnxError as exc:
+            raise PiperError(str(exc)) from None
         log.info("loaded Piper voice %s (%d threads)", Path(model).name, threads)
         return cls(session, settings)
 
