@@ -1,10 +1,10 @@
 """Speed and memory benchmarks: a registry of named measurements, each run in a fresh process."""
 
 # Each measurement runs in its own Python process so that its peak RSS is its own (models loaded
-# by one do not inflate the next) and thread settings cannot leak. Later components add a row by
-# decorating a function with @measurement: planned are "acoustic" (acoustic model RTF), "llm"
-# (first token), "asr" (Vosk latency) and "barge-in" (stop latency). A measurement that cannot
-# run here (a module not written yet, an option not given) raises Unavailable and is skipped.
+# by one do not inflate the next) and thread settings cannot leak. A row is a function decorated
+# with @measurement: the vocoders, the Piper anchor, our voice with and without the vocoder, the
+# typed-text pipeline and the spoken conversation. A measurement that cannot run here (a model
+# not installed, an option not given) raises Unavailable and is recorded as skipped.
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Command line: `assistant` (the app), `devices`, `config`; later say, read, music, bench."""
+"""Command line: `assistant` (the app, also `chat`), `devices`, `say`, `config`, `models`."""
 
 from __future__ import annotations
 
