@@ -46,7 +46,7 @@ def test_cheap_rows_run_isolated_and_write_json_and_png(tmp_path: Path) -> None:
 
 
 def test_a_crashing_child_is_a_failed_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench, "_CHILD", "raise SystemExit('broken on purpose')")
+    monkeypatch.setattr(bench.runner, "_CHILD", "raise SystemExit('broken on purpose')")
     row = bench.run_isolated("baseline", TINY)
     assert row.status == "failed" and "broken on purpose" in row.note
 

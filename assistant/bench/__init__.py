@@ -1,0 +1,43 @@
+"""Speed and memory benchmarks (`scripts/bench`): each named measurement runs in a fresh process.
+
+runner.py holds the registry and the reports; speech.py and conversation.py register the rows.
+"""
+
+from assistant.bench import conversation, speech  # noqa: F401  (importing them registers the rows)
+from assistant.bench.runner import (
+    PARAGRAPH,
+    REGISTRY,
+    BenchConfig,
+    BenchError,
+    BenchReport,
+    BenchRow,
+    Metrics,
+    Unavailable,
+    child_main,
+    format_table,
+    measurement,
+    peak_rss_mb,
+    run_bench,
+    run_isolated,
+    select,
+    write_report,
+)
+
+__all__ = [
+    "PARAGRAPH",
+    "REGISTRY",
+    "BenchConfig",
+    "BenchError",
+    "BenchReport",
+    "BenchRow",
+    "Metrics",
+    "Unavailable",
+    "child_main",
+    "format_table",
+    "measurement",
+    "peak_rss_mb",
+    "run_bench",
+    "run_isolated",
+    "select",
+    "write_report",
+]

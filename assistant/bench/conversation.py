@@ -1,0 +1,155 @@
+"""Benchmark rows for whole turns: typed text to first audio, and a spoken conversation."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from assistant.bench.runner import BenchConfig, Metrics, Unavailable, measurement
+from assistant.bench.speech import load_voice
+
+
+class _NullSpeaker:
+    """Takes audio and never plays it: the pipeline row times synthesis, not a device."""
+
+    def __init__(self) -> None:
+        self.queued = 0
+
+    def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None:
+        self.queued += 1
+
+    def stop(self) -> float:
+        return 0.0
+
+    @property
+    def progress(self) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    @property
+    def playing(self) -> bool:
+        return False
+
+
+@measurement("pipeline", "typed text → first sentence queued as audio (our voice, 50 words/s)")
+def _pipeline(config: BenchConfig) -> Metrics:
+    from assistant.pipeline import Pipeline
+    from assistant.reply.engine import EchoLLM, ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.skills import Skills
+
+    voice = load_voice(config)
+    with tempfile.TemporaryDirectory() as folder:
+        llm = EchoLLM(" ".join(config.paragraph), delay_s=0.02)  # a model writing 50 words/s
+        engine = ReplyEngine(Skills(), llm, History(directory=Path(folder)))
+        pipeline = Pipeline(engine, voice, _NullSpeaker(), lambda event: None)
+        for turn in range(config.repeats + 1):  # the first one warms up
+            pipeline.submit_text("read the paragraph")
+            while len(pipeline.latencies) <= turn:
+                time.sleep(0.005)
+            start = time.perf_counter()
+            pipeline.stop()
+            stop_s = time.perf_counter() - start
+            pipeline.join()  # the next turn starts with idle cores
+    totals = [t.total for t in pipeline.latencies[1:] if t.total is not None]
+    return {"latency_s": float(np.median(totals)), "stop_call_s": stop_s}
+
+
+class _RecordedMic:
+    """A microphone that hears silence, and a recorded question each time `say` is called.
+
+    Blocks come at real-time pace, so the endpointer and recogniser run as they would live.
+    """
+
+    sample_rate = 16000
+
+    def __init__(self, block_s: float = 0.03) -> None:
+        self.block = int(block_s * self.sample_rate)
+        self._queue: list[np.ndarray] = []
+        self._stopped = threading.Event()
+
+    def say(self, audio: np.ndarray) -> None:
+        self._queue.append(audio)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        started, sent = time.perf_counter(), 0
+        pending = np.zeros(0, np.float32)
+        while not self._stopped.is_set():
+            if pending.size < self.block:
+                more = self._queue.pop(0) if self._queue else np.zeros(self.block, np.float32)
+                pending = np.concatenate([pending, more])
+            block, pending = pending[: self.block], pending[self.block :]
+            sent += self.block
+            time.sleep(max(0.0, started + sent / self.sample_rate - time.perf_counter()))
+            yield block
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+QUESTION = "Tell me something about the moon."
+
+
+@measurement("conversation", "spoken question → Whisper → SmolLM2 → our voice: stage latencies")
+def _conversation(config: BenchConfig) -> Metrics:
+    from assistant.asr.engine import Listener, WhisperEngine
+    from assistant.asr.vad import Endpointer
+    from assistant.audio.convert import to_mono
+    from assistant.config import AsrConfig, ReplyConfig
+    from assistant.events import Listening, PipelineEvent
+    from assistant.pipeline import Pipeline
+    from assistant.reply.engine import ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.llm import LLMError, TransformersLLM
+    from assistant.reply.skills import Skills
+
+    voice = load_voice(config)
+    question = to_mono(
+        voice.sentence_audio(QUESTION, "neutral", 1.0, 1.0), voice.sample_rate, 16000
+    )
+    llm = TransformersLLM.from_config(ReplyConfig())
+    try:
+        llm.load()
+    except LLMError as e:
+        raise Unavailable(str(e)) from None
+    mic = _RecordedMic()
+    turns = max(config.repeats, 5)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = ReplyEngine(Skills(), llm, History(directory=Path(folder), max_turns=0))
+        listening = threading.Event()
+
+        def seen(event: PipelineEvent) -> None:
+            if isinstance(event, Listening):
+                listening.set()
+
+        pipeline = Pipeline(engine, voice, _NullSpeaker(), seen)
+        listener = Listener(Endpointer.from_config(AsrConfig()), WhisperEngine("bench"))
+        pipeline.start_listening(mic, listener)  # type: ignore[arg-type]
+        if not listening.wait(120):
+            raise RuntimeError("the recogniser did not start within 120 s")
+        for turn in range(turns + 1):  # the first one warms up
+            mic.say(question)
+            deadline = time.monotonic() + 60
+            while len(pipeline.latencies) <= turn and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if len(pipeline.latencies) <= turn:
+                raise RuntimeError("no reply was spoken within 60 s of the question")
+            pipeline.stop()
+            pipeline.join()
+        mic.stop()
+        pipeline.close()
+    metrics: Metrics = {"turns": float(turns)}
+    for stage in ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total"):
+        values = [getattr(t, stage) for t in pipeline.latencies[1:]]
+        values = [v for v in values if v is not None]
+        if values:
+            metrics[f"{stage}_p50_s"] = float(np.percentile(values, 50))
+            metrics[f"{stage}_p95_s"] = float(np.percentile(values, 95))
+    return metrics
