@@ -103,6 +103,51 @@ def verdict(emotion: str, medians: dict[str, float]) -> dict[str, bool]:
     }
 
 
+# At intensity 0 every measure is neutral's; a lower intensity should land between that and
+# intensity 1, within what 50 sentences' medians wander (seen between repeated runs here).
+NEUTRAL = {"f0_shift": 0.0, "range_ratio": 1.0, "level_db": 0.0, "duration_ratio": 1.0}
+TOLERANCE = {"f0_shift": 0.25, "range_ratio": 0.03, "level_db": 0.3, "duration_ratio": 0.01}
+
+
+def in_between(partial: dict[str, float], full: dict[str, float]) -> dict[str, bool]:
+    """Which medians at a partial intensity lie between neutral and the full-intensity ones."""
+    return {
+        key: bool(
+            min(neutral, full[key]) - TOLERANCE[key]
+            <= partial[key]
+            <= max(neutral, full[key]) + TOLERANCE[key]
+        )
+        for key, neutral in NEUTRAL.items()
+    }
+
+
+def judge(rows: dict[str, Any], emotion: str) -> None:
+    """Set each intensity's verdicts in place: the issue's bounds at intensity 1, and at lower
+    intensities whether they land between neutral and intensity 1 (when 1 was measured)."""
+    for intensity, row in rows.items():
+        if float(intensity) == 1.0:
+            row["passes"] = verdict(emotion, row["median"])
+        elif "1.0" in rows:
+            row["in_between"] = in_between(row["median"], rows["1.0"]["median"])
+            row.pop("passes", None)
+
+
+def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One report from several runs (say intensity 1 and 0.5 measured apart; a later run's
+    emotion and intensity replace an earlier one's), judged again. Sentence counts must agree."""
+    counts = {r["sentences"] for r in reports}
+    if len(counts) != 1:
+        raise ValueError(f"the reports measured different numbers of sentences: {sorted(counts)}")
+    merged: dict[str, Any] = {**reports[0], "emotions": {}}
+    merged["intensity_0_is_neutral"] = all(r["intensity_0_is_neutral"] for r in reports)
+    for report in reports:
+        for emotion, rows in report["emotions"].items():
+            merged["emotions"].setdefault(emotion, {}).update(json.loads(json.dumps(rows)))
+    for emotion, rows in merged["emotions"].items():
+        judge(rows, emotion)
+    return merged
+
+
 Speak = Callable[[str, str, float], np.ndarray]  # (text, emotion, intensity) → 22050 Hz audio
 
 
@@ -133,7 +178,8 @@ def evaluate_emotions(
                 for s, n in zip(sentences, neutral, strict=True)
             ]
             medians = {k: float(np.nanmedian([d[k] for d in diffs])) for k in diffs[0]}
-            rows[str(intensity)] = {"median": medians, "passes": verdict(emotion, medians)}
+            rows[str(float(intensity))] = {"median": medians}
+        judge(rows, emotion)
         report["emotions"][emotion] = rows
         log.info("%s: %s", emotion, rows)
     return report

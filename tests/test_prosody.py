@@ -1,9 +1,20 @@
 """Measuring emotional prosody on real signals: pitch level and range, loudness, duration."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from assistant.prosody import compare, evaluate_emotions, measure, verdict, without_octave_errors
+from assistant.prosody import (
+    NEUTRAL,
+    compare,
+    evaluate_emotions,
+    in_between,
+    measure,
+    merge,
+    verdict,
+    without_octave_errors,
+)
 
 RATE = 22050
 
@@ -62,3 +73,31 @@ def test_evaluate_emotions_reports_medians_and_neutral_at_intensity_zero() -> No
     assert happy["1.0"]["median"]["f0_shift"] == pytest.approx(3.0, abs=0.4)
     assert happy["0.5"]["median"]["f0_shift"] == pytest.approx(1.5, abs=0.4)
     assert happy["1.0"]["passes"]["f0_shift"] and not happy["1.0"]["passes"]["level_db"]
+    assert all(happy["0.5"]["in_between"].values()) and "passes" not in happy["0.5"]
+
+
+def test_in_between_is_between_neutral_and_full_intensity_either_way_round() -> None:
+    full = {"f0_shift": -2.5, "range_ratio": 0.7, "level_db": -4.0, "duration_ratio": 1.15}
+    half = {"f0_shift": -1.2, "range_ratio": 0.85, "level_db": -2.0, "duration_ratio": 1.07}
+    assert all(in_between(half, full).values())
+    assert all(in_between(full, full).values()) and all(in_between(NEUTRAL, full).values())
+    beyond = in_between({**half, "f0_shift": -3.0, "range_ratio": 1.1}, full)
+    assert not beyond["f0_shift"] and not beyond["range_ratio"] and beyond["level_db"]
+
+
+def test_merge_joins_runs_and_judges_again() -> None:
+    def run(intensity: str, shift: float, zero_ok: bool = True) -> dict[str, Any]:
+        median = {**NEUTRAL, "f0_shift": shift, "range_ratio": 0.8, "level_db": -3.0}
+        return {
+            "sentences": 50,
+            "intensity_0_is_neutral": zero_ok,
+            "emotions": {"calm": {intensity: {"median": {**median, "duration_ratio": 1.1}}}},
+        }
+
+    merged = merge([run("1.0", 1.5), run("0.5", 0.4), run("1.0", -0.2)])  # the last 1.0 wins
+    calm = merged["emotions"]["calm"]
+    assert calm["1.0"]["median"]["f0_shift"] == -0.2 and all(calm["1.0"]["passes"].values())
+    assert not calm["0.5"]["in_between"]["f0_shift"] and calm["0.5"]["in_between"]["level_db"]
+    assert not merge([run("1.0", 0.0), run("0.5", 0.0, zero_ok=False)])["intensity_0_is_neutral"]
+    with pytest.raises(ValueError, match="different numbers of sentences"):
+        merge([run("1.0", 0.0), {**run("0.5", 0.0), "sentences": 20}])

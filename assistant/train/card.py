@@ -19,6 +19,22 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f} %"
 
 
+def _medians(m: dict[str, float]) -> list[str]:
+    return [
+        f"{m['f0_shift']:+.2f}",
+        f"{m['range_ratio']:.2f}",
+        f"{m['level_db']:+.1f}",
+        f"{m['duration_ratio']:.2f}",
+    ]
+
+
+def _checks(passes: dict[str, bool]) -> str:
+    if not passes:
+        return "not judged"
+    failed = [k for k, ok in passes.items() if not ok]
+    return "yes" if not failed else f"no ({', '.join(failed)})"
+
+
 def _training(training: dict[str, Any], hardware: str) -> str:
     """One line per training leg (where a voice was trained on several machines), else a total."""
     legs = training.get("legs", [])
@@ -55,21 +71,15 @@ def render(meta: dict[str, Any], sources: dict[str, Any], metrics: dict[str, Any
     ]
     prosody = metrics.get("emotions", {}).get("emotions", {})
     prow = [["emotion", "f0 shift (st)", "f0 range ×", "level (dB)", "duration ×", "meets issue"]]
+    half = [["emotion", "intensity", *prow[0][1:5], "between neutral and 1"]]
     for emotion, by_intensity in prosody.items():
-        m = by_intensity["1.0"]["median"]
-        passes = by_intensity["1.0"]["passes"]
-        prow.append(
-            [
-                emotion,
-                f"{m['f0_shift']:+.2f}",
-                f"{m['range_ratio']:.2f}",
-                f"{m['level_db']:+.1f}",
-                f"{m['duration_ratio']:.2f}",
-                "yes"
-                if all(passes.values())
-                else "no (" + ", ".join(k for k, v in passes.items() if not v) + ")",
-            ]
-        )
+        for intensity, row in by_intensity.items():
+            if float(intensity) == 1.0:
+                prow.append([emotion, *_medians(row["median"]), _checks(row.get("passes", {}))])
+            else:
+                checks = _checks(row.get("in_between", {}))
+                half.append([emotion, intensity, *_medians(row["median"]), checks])
+    lower = "" if len(half) == 1 else f"\nLower intensities (same sentences):\n\n{_table(half)}\n"
     doc = metrics.get("document")
     return f"""# Voice `{meta["name"]}`
 
@@ -112,7 +122,7 @@ Long document ({doc.get("words", "?") if doc else "?"} words, one pass): WER
     } sentences)
 
 {_table(prow) if len(prow) > 1 else "not measured yet"}
-
+{lower}
 Intensity 0 reproduces neutral exactly: {
         metrics.get("emotions", {}).get("intensity_0_is_neutral", "not measured yet")
     }.
