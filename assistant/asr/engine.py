@@ -177,8 +177,9 @@ ListenEvent = SpeechStarted | SpeechEnded | Partial | Final
 class Listener:
     """Microphone blocks in; turn events, partial text and one Final per turn out.
 
-    The endpointer decides where turns start and end; the recogniser hears each turn from a
-    little before its detected start (`preroll_s`), so first syllables are not cut off.
+    The endpointer decides where turns start and end; the recogniser hears each turn from
+    `preroll_s` before the start the endpointer reports (which can lie well before the moment it
+    decided: a first word, then a softer stretch), so first syllables are not cut off.
     Vosk may settle parts of a long turn early; they are joined into the turn's one Final.
     """
 
@@ -187,6 +188,7 @@ class Listener:
     ) -> None:
         self.endpointer, self.recognizer = endpointer, recognizer
         self.preroll_s = preroll_s
+        self.lookback_s = 2.0  # the furthest back a reported start is heard from
         self.sample_rate = 0
         self._recent: deque[np.ndarray] = deque()
         self._recent_samples = 0
@@ -207,7 +209,9 @@ class Listener:
         for event in self.endpointer.feed(block):
             if isinstance(event, SpeechStarted):
                 out.append(event)
-                self._open_turn()
+                # seconds of audio before this block that belong to the turn, pre-roll included
+                back = self.endpointer.time - event.at + self.preroll_s - len(block) / self.rate
+                self._open_turn(back)
             else:  # the block's audio belongs to the turn that ends
                 if not heard:
                     out.extend(self._hear(block))
@@ -227,7 +231,7 @@ class Listener:
             return []
         self._recent.clear()
         self._recent_samples = 0
-        self._open_turn()
+        self._open_turn(0.0)
         return [event]
 
     def release(self) -> list[ListenEvent]:
@@ -235,14 +239,18 @@ class Listener:
         event = self.endpointer.release()
         return [] if event is None else [event, self._close_turn()]
 
-    def _open_turn(self) -> None:
+    def _open_turn(self, back_s: float) -> None:
+        """Start hearing a turn with the last `back_s` seconds of remembered audio."""
         self.recognizer.reset()
         self._settled = []
+        skip = self._recent_samples - round(max(back_s, 0.0) * self.rate)
         preroll = list(self._recent)
         self._recent.clear()
         self._recent_samples = 0
         for old in preroll:
-            self._hear(old)
+            if skip < len(old):
+                self._hear(old[max(skip, 0) :])
+            skip -= len(old)
 
     def _hear(self, block: np.ndarray) -> list[ListenEvent]:
         result = self.recognizer.accept(block)
@@ -261,9 +269,13 @@ class Listener:
     def _remember(self, block: np.ndarray) -> None:
         self._recent.append(block)
         self._recent_samples += len(block)
-        keep = (self.preroll_s + self.endpointer.min_speech_s) * max(self.sample_rate, 1)
+        keep = (self.preroll_s + self.lookback_s) * self.rate
         while self._recent and self._recent_samples - len(self._recent[0]) >= keep:
             self._recent_samples -= len(self._recent.popleft())
+
+    @property
+    def rate(self) -> int:
+        return max(self.sample_rate, 1)
 
     def close(self) -> None:
         self.recognizer.close()

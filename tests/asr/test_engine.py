@@ -134,6 +134,29 @@ def test_the_listener_hears_the_turn_from_just_before_it_was_detected() -> None:
     assert recognizer.resets == 1
 
 
+class LevelVad(EnergyVad):
+    """A VAD whose speech probability is the window's peak sample: tests script it exactly."""
+
+    def __call__(self, window: np.ndarray) -> float:
+        return float(np.max(np.abs(window)))
+
+
+def test_a_start_reported_long_before_the_decision_is_heard_from_its_beginning() -> None:
+    # a clear first word (too short to start a turn), a softer stretch that neither counts as
+    # speech nor ends the run-up, then clear speech: the turn starts at the first word
+    recognizer = FakeRecognizer(settle_after=10_000)
+    listener = Listener(Endpointer(LevelVad(), silence_s=0.3, min_speech_s=0.15), recognizer)
+    listener.start(RATE)
+    parts = [(1.0, 0.0), (0.1, 0.9), (0.6, 0.4), (0.5, 0.8), (0.6, 0.0)]
+    audio = np.concatenate([np.full(int(s * RATE), level, np.float32) for s, level in parts])
+    events = [e for i in range(0, len(audio), 480) for e in listener.feed(audio[i : i + 480])]
+    started = next(e for e in events if isinstance(e, SpeechStarted))
+    assert started.at == pytest.approx(1.0, abs=0.04)
+    heard = np.concatenate(recognizer.heard)
+    assert heard.max() == pytest.approx(0.9)  # the first word is in the turn
+    assert np.flatnonzero(heard > 0)[0] / RATE == pytest.approx(0.3, abs=0.04)  # pre-roll
+
+
 def test_push_to_talk_through_the_listener() -> None:
     recognizer = FakeRecognizer()
     listener = Listener(Endpointer(push_to_talk=True), recognizer)
