@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -143,7 +144,7 @@ def merge(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
     merged["intensity_0_is_neutral"] = all(r["intensity_0_is_neutral"] for r in reports)
     for report in reports:
         for emotion, rows in report["emotions"].items():
-            merged["emotions"].setdefault(emotion, {}).update(json.loads(json.dumps(rows)))
+            merged["emotions"].setdefault(emotion, {}).update(copy.deepcopy(rows))
     for emotion, rows in merged["emotions"].items():
         judge(rows, emotion)
     return merged

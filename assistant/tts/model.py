@@ -344,13 +344,13 @@ class AcousticModel(nn.Module):
         emotion: int = 0,
         intensity: float = 1.0,
         rate: float = 1.0,
-        voiced: Tensor | None = None,
+        pitched: Tensor | None = None,
     ) -> Tensor:
         """One utterance: ids (N,) → log mel (80, T).
 
         Durations and loudness come from the emotion's prediction. The emotion's pitch is the
         rule the pitch predictor is trained towards (`emotion_pitch`: shift, wider or narrower
-        contour) applied to the predicted neutral pitch of the `voiced` tokens ((N,) bool: vowels
+        contour) applied to the predicted neutral pitch of the `pitched` tokens ((N,) bool: vowels
         and voiced consonants), and the decoder renders it through its pitch input. The rule is
         exact where the learned change is diluted by tokens the tracker found unvoiced. Given
         +3 st, lj's decoder renders +3.2 (sd 0.1 over sentences) and joe's +3.7 (sd 1.0), where
@@ -372,7 +372,7 @@ class AcousticModel(nn.Module):
             return self.decode(h, pitch, energy, durations)[1][0].T
         _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
         stats = speaker_stats(self.config, spk)  # (1, 4)
-        known = (voiced.to(dev) if voiced is not None else ~pad[0])[None]  # (1, N)
+        known = (pitched.to(dev) if pitched is not None else ~pad[0])[None]  # (1, N)
         row = emotion_rows(self.config, feeling, strength)
         target = emotion_pitch(pitch0, known, row[:, 0], row[:, 1], stats[:, 1])
         level = float((energy - energy0).mean() * stats[0, 3])  # ln of the magnitude ratio

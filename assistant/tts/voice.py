@@ -142,14 +142,14 @@ class Voice:
         if not any(t not in _NOT_SPOKEN for t in tokens):
             return None
         ids = text.symbol_ids(tokens)
-        voiced = torch.tensor([token in PITCHED for token in tokens])
+        pitched = torch.tensor([token in PITCHED for token in tokens])
         return self.model.infer(
             torch.tensor(ids),
             self.info.speaker_id,
             EMOTIONS.index(emotion),
             max(0.0, min(1.0, intensity)),
             rate,
-            voiced,
+            pitched,
         )
 
     def stream(

@@ -138,7 +138,7 @@ def test_an_emotion_s_pitch_follows_its_rule_whatever_the_predictor_learned(
     neutral = model.predict_prosody(h, pad, torch.tensor([0]), torch.tensor([1.0]))[1][0]
     std = config.logf0_std[0]
     for intensity in (1.0, 0.5):
-        model.infer(ids, 0, EMOTIONS.index("happy"), intensity, voiced=pitched)
+        model.infer(ids, 0, EMOTIONS.index("happy"), intensity, pitched=pitched)
         semitones = (given[-1] - neutral) * std * 12 / np.log(2)
         assert torch.allclose(semitones[pitched], torch.tensor(3.0 * intensity), atol=1e-4)
         assert torch.allclose(semitones[~pitched], torch.tensor(0.0), atol=1e-5)
