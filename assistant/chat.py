@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from assistant.config import Config
+from assistant.conversation.pipeline import Pipeline
+from assistant.conversation.speaking import Synthesizer
+from assistant.conversation.turns import VoiceSettings
 from assistant.emotion_auto import EmotionGuesser
 from assistant.events import Notice, PipelineEvent
-from assistant.pipeline import Pipeline
-from assistant.turns import Synthesizer, VoiceSettings
 
 if TYPE_CHECKING:
     from assistant.audio.devices import AudioStatus, Microphone, Speaker

@@ -152,7 +152,7 @@ def cmd_say(args: argparse.Namespace) -> int:
 def _play(chunks: Iterator[np.ndarray], rate: int) -> int:
     """Play on the configured speaker; Ctrl+C stops at once."""
     from assistant.audio.devices import AudioError, Speaker, find_device
-    from assistant.tts.say import play_stream
+    from assistant.conversation.speaking import play_stream
 
     try:
         speaker = Speaker(find_device(_load_config().audio.output_device, "output"), rate).start()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.reader.document import Document
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,21 @@ class TurnLatency:
     total: float | None  # end of speech (or the typed text) → the first audio queued
 
 
+@dataclass(frozen=True)
+class DocumentOpened:
+    """A "read FILE" request opened a document: the reader shows it and starts reading."""
+
+    document: Document
+
+
+@dataclass(frozen=True)
+class ReadingAt:
+    """The reader is saying sentence `index` of its document (or stopped at it)."""
+
+    index: int
+    playing: bool
+
+
 PipelineEvent = (
     Listening
     | HeardPartial
@@ -92,4 +111,6 @@ PipelineEvent = (
     | EmotionChanged
     | VoiceChanged
     | TurnLatency
+    | DocumentOpened
+    | ReadingAt
 )

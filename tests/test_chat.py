@@ -8,8 +8,8 @@ from pathlib import Path
 from assistant.audio.devices import AudioStatus
 from assistant.chat import Parts, settings_of, start_parts
 from assistant.config import Config
+from assistant.conversation.pipeline import Pipeline
 from assistant.events import Notice, PipelineEvent, ReplyDone
-from assistant.pipeline import Pipeline
 from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills

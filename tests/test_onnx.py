@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.lab.quality import model_path
 from assistant.onnx import OnnxError, cpu_session
-from assistant.quality import model_path
 
 
 def test_a_real_model_loads_and_runs() -> None:

@@ -21,7 +21,7 @@ from assistant.asr.engine import (
 from assistant.asr.vad import Endpointer, EnergyVad, SileroVad, SpeechEnded, SpeechStarted
 from assistant.asr.vosk import VoskRecognizer
 from assistant.config import AsrConfig
-from assistant.scoring import wer
+from assistant.lab.scoring import wer
 from tests.asr.conftest import RATE, play_into_mic
 
 CLIP = "LJ001-0043"

@@ -14,7 +14,7 @@ from assistant.asr.whisper import (
     default_model_path,
     to_whisper_rate,
 )
-from assistant.scoring import wer
+from assistant.lab.scoring import wer
 from assistant.tts.features import load_audio
 
 CLIP = "LJ001-0043"  # "A further development of the Roman letter took place at Venice."

@@ -1,6 +1,6 @@
 """The model card names every training leg and what was measured."""
 
-from assistant import prosody
+from assistant.lab import prosody
 from assistant.train.card import render
 
 

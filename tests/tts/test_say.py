@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from assistant.asr.whisper import WhisperRecognizer
-from assistant.scoring import wer
+from assistant.lab.scoring import wer
 from tests.conftest import Recorder, active_seconds
 
 SENTENCE = "Please remember to water the plants on Sunday."

@@ -9,7 +9,7 @@ import soundfile
 import torch
 
 from assistant.asr.whisper import WhisperRecognizer
-from assistant.scoring import wer
+from assistant.lab.scoring import wer
 from assistant.tts import features
 from assistant.tts.vocoder import (
     Generator,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.whisper import WhisperRecognizer
-from assistant.scoring import wer
+from assistant.lab.scoring import wer
 from assistant.tts.voice import Voice
 
 pytestmark = pytest.mark.slow

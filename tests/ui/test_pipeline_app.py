@@ -10,8 +10,8 @@ from textual.widgets import Input
 from assistant.audio.devices import AudioStatus
 from assistant.chat import settings_of
 from assistant.config import Config
+from assistant.conversation.pipeline import Pipeline
 from assistant.events import Listening, Notice, PipelineEvent
-from assistant.pipeline import Pipeline
 from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills

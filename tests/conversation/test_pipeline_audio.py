@@ -18,8 +18,8 @@ from assistant.asr.vad import Endpointer
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.audio.devices import Microphone, Speaker, find_device
 from assistant.config import AsrConfig
+from assistant.conversation.pipeline import Pipeline
 from assistant.events import HeardFinal, Listening, PipelineEvent, ReplyDone
-from assistant.pipeline import Pipeline
 from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench.runner import BenchConfig, Metrics, Unavailable, measurement
+from assistant.lab.bench.runner import BenchConfig, Metrics, Unavailable, measurement
 
 
 def _best_time(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:

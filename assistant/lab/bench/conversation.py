@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.bench.runner import BenchConfig, Metrics, Unavailable, measurement
-from assistant.bench.speech import load_voice
+from assistant.lab.bench.runner import BenchConfig, Metrics, Unavailable, measurement
+from assistant.lab.bench.speech import load_voice
 
 
 class _NullSpeaker:
@@ -37,7 +37,7 @@ class _NullSpeaker:
 
 @measurement("pipeline", "typed text → first sentence queued as audio (our voice, 50 words/s)")
 def _pipeline(config: BenchConfig) -> Metrics:
-    from assistant.pipeline import Pipeline
+    from assistant.conversation.pipeline import Pipeline
     from assistant.reply.engine import EchoLLM, ReplyEngine
     from assistant.reply.history import History
     from assistant.reply.skills import Skills
@@ -103,8 +103,8 @@ def _conversation(config: BenchConfig) -> Metrics:
     from assistant.asr.vad import Endpointer
     from assistant.audio.convert import to_mono
     from assistant.config import AsrConfig, ReplyConfig
+    from assistant.conversation.pipeline import Pipeline
     from assistant.events import Listening, PipelineEvent
-    from assistant.pipeline import Pipeline
     from assistant.reply.engine import ReplyEngine
     from assistant.reply.history import History
     from assistant.reply.llm import LLMError, TransformersLLM

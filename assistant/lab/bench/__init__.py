@@ -3,8 +3,8 @@
 runner.py holds the registry and the reports; speech.py and conversation.py register the rows.
 """
 
-from assistant.bench import conversation, speech  # noqa: F401  (importing them registers the rows)
-from assistant.bench.runner import (
+from assistant.lab.bench import conversation, speech  # noqa: F401  (importing them registers the rows)
+from assistant.lab.bench.runner import (
     PARAGRAPH,
     REGISTRY,
     BenchConfig,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.evaluation import (
+from assistant.lab.evaluation import (
     EvalItem,
     EvaluationError,
     evaluate,
@@ -21,7 +21,7 @@ from assistant.evaluation import (
     summary_table,
     write_report,
 )
-from assistant.quality import MosScore
+from assistant.lab.quality import MosScore
 
 
 def fake_voice(text: str) -> tuple[np.ndarray, int]:
@@ -152,7 +152,7 @@ def test_run_dirs_live_in_the_cache(user_dirs: Path) -> None:
 
 @pytest.mark.slow
 def test_recordings_end_to_end_through_the_script(tmp_path: Path) -> None:
-    script = Path(__file__).resolve().parent.parent / "scripts" / "evaluate_voice"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "evaluate_voice"
     out = tmp_path / "lj"
     command = [sys.executable, str(script), "--system", "lj-recordings", "--n", "2"]
     proc = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)

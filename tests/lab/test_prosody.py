@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.prosody import (
+from assistant.lab.prosody import (
     NEUTRAL,
     compare,
     evaluate_emotions,

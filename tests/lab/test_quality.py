@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.quality import (
+from assistant.lab.quality import (
     DNSMOS_RATE,
     Dnsmos,
     QualityError,

@@ -12,6 +12,8 @@ import pytest
 
 from assistant.asr.engine import Final, Partial
 from assistant.asr.vad import SpeechEnded, SpeechStarted
+from assistant.conversation.pipeline import Pipeline
+from assistant.conversation.turns import SentenceCutter, VoiceSettings
 from assistant.events import (
     EmotionChanged,
     HeardFinal,
@@ -25,11 +27,9 @@ from assistant.events import (
     TurnLatency,
     VoiceChanged,
 )
-from assistant.pipeline import Pipeline
 from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills
-from assistant.turns import SentenceCutter, VoiceSettings
 
 RATE = 1000  # the fake voice's sample rate
 WORD_S = 0.1  # seconds of fake speech per word

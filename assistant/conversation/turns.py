@@ -5,17 +5,14 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from assistant.conversation.speaking import Output, Playback
 from assistant.events import TurnLatency
 from assistant.reply.engine import Reply
 from assistant.tts.text import sentence_spans
-
-HEARD_SLACK_S = 0.05  # a sentence counts as heard when its speech ended this close to the cut
 
 
 @dataclass(frozen=True)
@@ -26,38 +23,6 @@ class VoiceSettings:
     emotion: str = "neutral"  # one of EMOTIONS, or "auto" (per sentence)
     intensity: float = 1.0
     rate: float = 1.0
-
-
-class Synthesizer(Protocol):
-    """A voice (assistant.tts.voice.Voice) or a fake."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def sample_rate(self) -> int: ...
-
-    def sentence_audio(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
-    ) -> np.ndarray: ...
-
-    def sentence_pieces(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
-    ) -> Iterator[np.ndarray]: ...
-
-
-class Output(Protocol):
-    """A speaker (assistant.audio.devices.Speaker) or a fake."""
-
-    def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None: ...
-
-    def stop(self) -> float: ...
-
-    @property
-    def progress(self) -> tuple[float, float]: ...
-
-    @property
-    def playing(self) -> bool: ...
 
 
 _CLAUSE_END = re.compile(r"[,;:](?=\s+\S)")  # "3,000" is no clause end: a space must follow
@@ -119,7 +84,7 @@ class Timing:
 
 
 class Turn:
-    """One reply being said: its sentences, the audio queued for them and where playback is."""
+    """One reply being said: its sentences, and once it speaks, its playback."""
 
     def __init__(self, reply: Reply, timing: Timing) -> None:
         self.reply, self.timing = reply, timing
@@ -127,19 +92,17 @@ class Turn:
         self.cancelled = threading.Event()
         self.lock = threading.Lock()  # queueing audio vs stop/pause
         self.emotion: tuple[str, float] | None = None  # set by "sound happy" for its own answer
-        self.spoken: list[tuple[str, float]] = []  # (sentence, where its speech ends, in s)
+        self.playback: Playback[str | None] | None = None  # set when a speaker says it
         self.audio: list[np.ndarray] = []  # everything queued, to resume after a pause
         self.rate = 0  # of self.audio (the first sentence's voice)
-        self.queued_s = 0.0
-        self.offset_s = 0.0  # turn time at which the speaker's progress counts from zero
-        self.paused_at: float | None = None
         self.sounding = False  # its first audio has been queued
 
-    def played(self, speaker: Output) -> float:
-        """Seconds of this turn's audio that reached the speaker."""
-        if self.paused_at is not None:
-            return self.paused_at
-        return self.offset_s + speaker.progress[0]
+    def speak_on(self, speaker: Output) -> Playback[str | None]:
+        self.playback = Playback(speaker, cancelled=self.cancelled, lock=self.lock)
+        return self.playback
 
     def heard_text(self, played_s: float) -> str:
-        return " ".join(s for s, end in self.spoken if end <= played_s + HEARD_SLACK_S)
+        """The sentences whose speech was all played (items None are a sentence's first piece)."""
+        if self.playback is None:
+            return ""
+        return " ".join(s for s in self.playback.heard(played_s) if s is not None)

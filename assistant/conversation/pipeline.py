@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.audio.convert import to_mono
+from assistant.conversation.speaking import Output, Synthesizer
+from assistant.conversation.turns import SentenceCutter, Timing, Turn, VoiceSettings
 from assistant.events import (
+    DocumentOpened,
     EmotionChanged,
     HeardFinal,
     HeardPartial,
@@ -27,18 +30,13 @@ from assistant.events import (
 )
 from assistant.reply.engine import ReplyEngine
 from assistant.reply.skills import Help, Pause, ReadFile, Resume, SetEmotion, SetVoice, Stop
-from assistant.tts.text import sentence_spans
-from assistant.turns import Output, SentenceCutter, Synthesizer, Timing, Turn, VoiceSettings
+from assistant.tts.voice import SENTENCE_PAUSE
 
 if TYPE_CHECKING:
     from assistant.asr.engine import Listener, ListenEvent
     from assistant.audio.devices import Microphone
 
 log = logging.getLogger(__name__)
-
-SENTENCE_PAUSE = 0.25  # seconds of silence after each spoken sentence (at rate 1)
-MAX_AHEAD_S = 8.0  # synthesis waits while this much audio is queued but not yet played
-PLAIN_TEXT = {".txt", ".text", ".md", ".markdown", ".rst"}
 
 
 class Pipeline:
@@ -150,41 +148,31 @@ class Pipeline:
             self._finish(turn)
 
     def _read_file(self, turn: Turn, path: Path, speaks: bool) -> None:
-        if not speaks:
-            self.emit(Notice(f"No speaker or voice: cannot read {path.name} aloud."))
-            return
-        if path.suffix.lower() not in PLAIN_TEXT:
-            self.emit(Notice(f"Reading {path.suffix} files is not supported yet."))
-            return
+        """Open the document for the reader; a file that cannot be read is explained aloud."""
+        from assistant.reader.document import DocumentError
+        from assistant.reader.documents import open_document
+
         try:
-            content = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as e:
-            self.emit(Notice(f"Cannot read {path}: {e}"))
+            document = open_document(path)
+        except DocumentError as e:
+            self.emit(Notice(str(e)))
+            if speaks:
+                turn.sentences.put(str(e))
             return
-        for start, end in sentence_spans(content):
-            turn.sentences.put(content[start:end])
+        self.emit(DocumentOpened(document))
 
     def _speak(self, turn: Turn) -> None:
         """The TTS worker: synthesise each sentence and queue it on the speaker."""
         assert self.speaker is not None
+        playback = turn.speak_on(self.speaker)
         while not turn.cancelled.is_set():
             sentence = turn.sentences.get()
-            if sentence is None or not self._room_ahead(turn):
+            if sentence is None or not playback.wait_for_room():
                 break
             for audio, rate, last in self._synthesize(turn, sentence):
                 self._queue_audio(turn, sentence, audio, rate, last)
-        while not turn.cancelled.is_set() and (turn.paused_at is not None or self.speaker.playing):
-            time.sleep(0.02)
-        turn.cancelled.wait(getattr(self.speaker, "delay", 0.0))  # the device's buffer sounds
+        playback.wait_until_played(getattr(self.speaker, "delay", 0.0))  # the buffer sounds
         self._finish(turn)
-
-    def _room_ahead(self, turn: Turn) -> bool:
-        """Wait while plenty is queued and unplayed; False once the turn is cancelled."""
-        assert self.speaker is not None
-        while turn.queued_s - turn.played(self.speaker) > MAX_AHEAD_S:
-            if turn.cancelled.wait(0.05):
-                return False
-        return not turn.cancelled.is_set()
 
     def _synthesize(self, turn: Turn, sentence: str) -> Iterator[tuple[np.ndarray, int, bool]]:
         """(audio, sample rate, is it the sentence's end); the end piece carries the pause.
@@ -222,21 +210,18 @@ class Pipeline:
         self, turn: Turn, sentence: str, audio: np.ndarray, rate: int, end: bool = True
     ) -> None:
         """Queue a piece of the sentence; its `end` piece carries the pause after it."""
-        assert self.speaker is not None
+        assert turn.playback is not None
         pause_s = SENTENCE_PAUSE / max(self.settings_fn().rate, 1e-3)
+        seconds = len(audio) / rate
         with turn.lock:
+            turn.rate = turn.rate or rate
             if turn.cancelled.is_set():
                 return
-            seconds = len(audio) / rate
-            if end:
-                turn.spoken.append((sentence, turn.queued_s + max(seconds - pause_s, 0.0)))
-            turn.rate = turn.rate or rate
             turn.audio.append(audio if rate == turn.rate else to_mono(audio, rate, turn.rate))
-            turn.queued_s += seconds
-            if turn.paused_at is None:
-                self.speaker.play(audio, rate)
             first = not turn.sounding
             turn.sounding = True
+        speech_s = max(seconds - pause_s, 0.0) if end else seconds
+        turn.playback.queue(sentence if end else None, audio, rate, speech_s)
         if first:
             turn.timing.first_audio = time.perf_counter()
             self._record(turn.timing)
@@ -266,11 +251,12 @@ class Pipeline:
             turn, self._turn = self._turn, None
         if turn is None:
             return
-        with turn.lock:
+        playback = turn.playback
+        if playback is not None:
+            played = playback.cancel()
+        else:
             turn.cancelled.set()
-            played = turn.played(self.speaker) if self.speaker is not None else 0.0
-            if self.speaker is not None and turn.sounding:
-                self.speaker.stop()
+            played = 0.0
         turn.reply.cancel()
         turn.sentences.put(None)
         text = turn.reply.stream.text
@@ -292,29 +278,33 @@ class Pipeline:
     def pause(self) -> None:
         """Stop the sound but keep the place; resume() goes on from there."""
         turn = self._turn
-        if turn is None or self.speaker is None:
+        if turn is None or turn.playback is None:
             return
-        with turn.lock:
-            if turn.paused_at is None:
-                turn.paused_at = turn.offset_s + (self.speaker.stop() if turn.sounding else 0.0)
+        turn.playback.pause()
         self._set_speaking(False)
 
     def resume(self) -> None:
         turn = self._turn
-        if turn is None or self.speaker is None or turn.paused_at is None:
+        playback = turn.playback if turn is not None else None
+        if turn is None or playback is None or playback.paused_at is None:
             return
         with turn.lock:
-            start, turn.paused_at = turn.paused_at, None
-            turn.offset_s = start
+            start, playback.paused_at = playback.paused_at, None
+            playback.offset_s = start
             rest = np.concatenate(turn.audio)[int(start * turn.rate) :] if turn.audio else None
             if rest is not None and len(rest):
-                self.speaker.play(rest, turn.rate)
+                playback.speaker.play(rest, turn.rate)
         self._set_speaking(True)
 
     @property
     def speaking(self) -> bool:
         turn = self._turn
-        return turn is not None and turn.sounding and turn.paused_at is None
+        return (
+            turn is not None
+            and turn.sounding
+            and turn.playback is not None
+            and turn.playback.paused_at is None
+        )
 
     def _set_speaking(self, active: bool) -> None:
         if self._talking_flag is not None:

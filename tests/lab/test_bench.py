@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import bench
+from assistant.lab import bench
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench"
 TINY = bench.BenchConfig(seconds=0.25, repeats=1)
 
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from assistant import paths
 from assistant.asr.whisper import WhisperRecognizer
-from assistant.quality import Dnsmos, MosScore
-from assistant.scoring import edit_distance, normalize_for_scoring
+from assistant.lab.quality import Dnsmos, MosScore
+from assistant.lab.scoring import edit_distance, normalize_for_scoring
 from assistant.train import heldout
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from assistant.scoring import cer, edit_distance, normalize_for_scoring, wer
+from assistant.lab.scoring import cer, edit_distance, normalize_for_scoring, wer
 
 
 @pytest.mark.parametrize(

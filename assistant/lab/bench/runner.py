@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant import evaluation, paths
+from assistant import paths
+from assistant.lab import evaluation
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ PARAGRAPH = (
     "Only the first sentence has to be ready before playback can start.",
     "The rest is synthesized while the first one plays.",
 )
-_REPO = Path(__file__).resolve().parents[2]
-_CHILD = "import sys; from assistant.bench import child_main; sys.exit(child_main(sys.argv[1:]))"
+_REPO = Path(__file__).resolve().parents[3]
+_CHILD = (
+    "import sys; from assistant.lab.bench import child_main; sys.exit(child_main(sys.argv[1:]))"
+)
 
 Metrics = dict[str, float]  # "rtf" and "latency_s" are plotted; other keys are kept in the JSON
 

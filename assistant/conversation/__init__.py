@@ -1,0 +1,1 @@
+"""The conversation: turns (mic → endpoint → ASR → reply → TTS → speaker), listening, speaking."""

@@ -1,0 +1,1 @@
+"""Reading documents aloud: extraction, the reading cursor and saved place, audiobook export."""
