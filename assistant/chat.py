@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,10 +14,13 @@ from assistant.conversation.pipeline import Pipeline
 from assistant.conversation.speaking import Synthesizer
 from assistant.conversation.turns import VoiceSettings
 from assistant.emotion_auto import EmotionGuesser
-from assistant.events import Notice, PipelineEvent
+from assistant.events import DocumentOpened, Notice, PipelineEvent
 
 if TYPE_CHECKING:
     from assistant.audio.devices import AudioStatus, Microphone, Speaker
+    from assistant.conversation.reading import Reader
+    from assistant.reader.document import Document
+    from assistant.reader.narration import Style
     from assistant.reply.engine import ReplyEngine
     from assistant.ui.app import AssistantApp
 
@@ -28,6 +32,21 @@ SPEAKER_RATE = 22050  # our voices' rate: no resampling on the way out
 def settings_of(cfg: Config) -> VoiceSettings:
     v = cfg.voice
     return VoiceSettings(v.voice, v.emotion, v.intensity, v.rate)
+
+
+def style_of(cfg: Config) -> Style:
+    """How documents are read: the voice's emotion (neutral for "auto") at the reading rate."""
+    from assistant.reader.narration import Style
+
+    v, r = cfg.voice, cfg.reader
+    emotion = "neutral" if v.emotion == "auto" else v.emotion
+    return Style(emotion, v.intensity, r.rate, r.read_notes)
+
+
+def voice_names() -> list[str]:
+    from assistant import paths
+
+    return sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
 
 
 def load_voice(name: str) -> Synthesizer:
@@ -50,13 +69,12 @@ def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:
 
 def build_engine(cfg: Config) -> ReplyEngine:
     """Skills answer at once; the language model loads later (`load_model`)."""
-    from assistant import paths
     from assistant.reply.engine import ReplyEngine
     from assistant.reply.history import History
     from assistant.reply.llm import TransformersLLM
     from assistant.reply.skills import Skills
 
-    voices = sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
+    voices = voice_names()
     history = History(max_turns=cfg.reply.max_history_turns)
     llm = TransformersLLM.from_config(cfg.reply)
     return ReplyEngine(Skills(voices), llm, history, emotion_tags=cfg.voice.emotion == "auto")
@@ -142,8 +160,28 @@ def start_parts(
         pipeline.emit(Notice("No microphone: type your messages."))
 
 
-def run_chat(cfg: Config, audio: AudioStatus) -> None:
-    """Run the app at once; the parts come up in the background and report on screen."""
+def make_reader(doc: Document, pipeline: Pipeline, config_fn: Callable[[], Config]) -> Reader:
+    """The reader of `doc`: it speaks with the pipeline's voice on the shared speaker, and the
+    pipeline pauses it for barge-in and answers."""
+    from assistant.conversation.reading import Reader
+
+    if pipeline.reader is not None:
+        pipeline.reader.close()
+    reader = Reader(
+        doc,
+        lambda: pipeline.speaker,
+        lambda: pipeline.voice,
+        lambda: style_of(config_fn()),
+        pipeline.emit,
+    )
+    pipeline.reader = reader
+    return reader
+
+
+def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) -> None:
+    """Run the app at once; the parts come up in the background and report on screen.
+    With `document`, the reader opens on it and reads once the voice is ready."""
+    from assistant.reader.documents import SUFFIXES
     from assistant.ui.app import AssistantApp
 
     engine = build_engine(cfg)
@@ -153,6 +191,7 @@ def run_chat(cfg: Config, audio: AudioStatus) -> None:
         if app_box:
             app_box[0].post_event(event)
 
+    parts = Parts()
     pipeline = Pipeline(
         engine,
         None,
@@ -173,20 +212,28 @@ def run_chat(cfg: Config, audio: AudioStatus) -> None:
         on_user_text=submit,
         on_stop_speaking=pipeline.stop,
         on_talk_key=pipeline.talk_key,
+        make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config),
+        on_open_file=pipeline.open_document,
+        voices=voice_names(),
+        on_choose_voice=pipeline.load_voice,
+        document_suffixes=SUFFIXES,
     )
     app_box.append(app)
-    parts = Parts()
 
     def start() -> None:
         deadline = time.monotonic() + 10.0
         while not app.is_running and time.monotonic() < deadline:  # the screen is up first
             time.sleep(0.05)
         start_parts(cfg, audio, pipeline, engine, parts)
+        if document is not None:
+            emit(DocumentOpened(document))
 
     threading.Thread(target=start, name="start-parts", daemon=True).start()
     try:
         app.run()
     finally:
+        if pipeline.reader is not None:
+            pipeline.reader.close()
         pipeline.close()
         parts.close()
         engine.close()

@@ -11,6 +11,7 @@ from typing import Any, get_type_hints
 import tomli_w
 
 from assistant import EMOTIONS, paths
+from assistant.tts.rate import MAX_RATE, MIN_RATE
 
 
 class ConfigError(ValueError):
@@ -47,7 +48,11 @@ class VoiceConfig:
             f"must be one of {', '.join((*EMOTIONS, 'auto'))}",
         )
         _require(0.0 <= self.intensity <= 1.0, "intensity", "must be between 0 and 1")
-        _require(0.5 <= self.rate <= 2.0, "rate", "must be between 0.5 and 2")
+        _require(
+            MIN_RATE <= self.rate <= MAX_RATE,
+            "rate",
+            f"must be between {MIN_RATE:g} and {MAX_RATE:g}",
+        )
 
 
 @dataclass(frozen=True)
@@ -99,11 +104,27 @@ class ReplyConfig:
 
 
 @dataclass(frozen=True)
+class ReaderConfig:
+    rate: float = 1.0  # reading rate, MIN_RATE to MAX_RATE (the conversation's is voice.rate)
+    read_notes: bool = False  # also say footnote markers and web addresses
+    expressive: bool = False  # stories: an emotion per sentence, from what it says
+    quotes_other_voice: bool = False  # with expressive: quoted speech in the other voice
+
+    def check(self) -> None:
+        _require(
+            MIN_RATE <= self.rate <= MAX_RATE,
+            "rate",
+            f"must be between {MIN_RATE:g} and {MAX_RATE:g}",
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     asr: AsrConfig = field(default_factory=AsrConfig)
     reply: ReplyConfig = field(default_factory=ReplyConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
 
     def replace(self, section: str, **changes: Any) -> Config:
         """A copy with some keys of one section changed, validated like a loaded file."""

@@ -35,6 +35,7 @@ from assistant.tts.voice import SENTENCE_PAUSE
 if TYPE_CHECKING:
     from assistant.asr.engine import Listener, ListenEvent
     from assistant.audio.devices import Microphone
+    from assistant.conversation.reading import Reader
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Pipeline:
         self._talk_key = threading.Event()  # pressed; the listening thread acts on it
         self._mic: Microphone | None = None
         self._threads: list[threading.Thread] = []  # turn and TTS workers, for join()
+        self.reader: Reader | None = None  # the document being read, when one is open
 
     # ------------------------------------------------------------ turns
 
@@ -101,6 +103,8 @@ class Pipeline:
             with self._start_lock:
                 reply = self.reply_engine.reply(text)
                 action = reply.action
+                if isinstance(action, Pause | Resume) and self._steer_reader(action):
+                    return
                 if isinstance(action, Pause | Resume):
                     self.pause() if isinstance(action, Pause) else self.resume()
                     return
@@ -141,14 +145,30 @@ class Pipeline:
         for sentence in cutter.flush() if speaks else ():
             turn.sentences.put(sentence)
         if isinstance(action, ReadFile) and not turn.cancelled.is_set():
-            self._read_file(turn, action.path, speaks)
+            problem = self._read_file(action.path)
+            if problem and speaks:
+                turn.sentences.put(problem)
         turn.sentences.put(None)
         if worker is None:
             self._record(turn.timing)
             self._finish(turn)
 
-    def _read_file(self, turn: Turn, path: Path, speaks: bool) -> None:
-        """Open the document for the reader; a file that cannot be read is explained aloud."""
+    def _steer_reader(self, action: Pause | Resume) -> bool:
+        """ "Pause" and "go on" steer the reader when no answer is being said."""
+        reader = self.reader
+        if reader is None or (self._turn is not None and self._turn.sounding):
+            return False
+        reader.pause() if isinstance(action, Pause) else reader.play()
+        return True
+
+    def open_document(self, path: Path) -> threading.Thread:
+        """Open a file for the reader in a thread (DocumentOpened, or a notice saying why not)."""
+        thread = threading.Thread(target=self._read_file, args=(path,), name="open", daemon=True)
+        thread.start()
+        return thread
+
+    def _read_file(self, path: Path) -> str | None:
+        """Open a document for the reader (DocumentOpened); the reason when it cannot be read."""
         from assistant.reader.document import DocumentError
         from assistant.reader.documents import open_document
 
@@ -156,10 +176,9 @@ class Pipeline:
             document = open_document(path)
         except DocumentError as e:
             self.emit(Notice(str(e)))
-            if speaks:
-                turn.sentences.put(str(e))
-            return
+            return str(e)
         self.emit(DocumentOpened(document))
+        return None
 
     def _speak(self, turn: Turn) -> None:
         """The TTS worker: synthesise each sentence and queue it on the speaker."""
@@ -246,7 +265,10 @@ class Pipeline:
     # ------------------------------------------------------------ control
 
     def stop(self) -> None:
-        """Barge-in: silence the speaker now, end the reply, keep only what was heard."""
+        """Barge-in: silence the speaker now, end the reply, keep only what was heard; a
+        document being read pauses at its place."""
+        if self.reader is not None:
+            self.reader.pause()
         with self._lock:
             turn, self._turn = self._turn, None
         if turn is None:
@@ -401,7 +423,9 @@ class Pipeline:
         from assistant.asr.engine import Final, Partial
         from assistant.asr.vad import SpeechStarted
 
-        if isinstance(event, SpeechStarted) and self.speaking:
+        if isinstance(event, SpeechStarted) and (
+            self.speaking or (self.reader is not None and self.reader.playing)
+        ):
             log.info("barge-in: the user speaks")
             self.stop()
         elif isinstance(event, Partial) and event.text:

@@ -83,14 +83,16 @@ class Narration:
         return np.zeros(int(seconds * self.sample_rate / self.style.rate), np.float32)
 
     def audio(self, index: int) -> np.ndarray:
+        """Speech then the pause after it (empty when the sentence has nothing to say)."""
         speech = self.speech(index)
         if not len(speech):
             return speech
         return np.concatenate([speech, self.pause(index)])
 
-    def seconds_left(self, index: int) -> float:
-        """An estimate of the time to read from sentence `index` to the end at this rate."""
-        if index >= len(self.doc.sentences):
-            return 0.0
-        chars = len(self.doc.text) - self.doc.sentences[index].start
-        return chars / CHARS_PER_SECOND / self.style.rate
+
+def seconds_left(doc: Document, index: int, rate: float) -> float:
+    """An estimate of the time to read from sentence `index` to the end at `rate`."""
+    if index >= len(doc.sentences):
+        return 0.0
+    chars = len(doc.text) - doc.sentences[index].start
+    return chars / CHARS_PER_SECOND / rate

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from assistant.reader.documents import SUFFIXES
+
 # ---------------------------------------------------------------- actions the pipeline carries out
 
 
@@ -96,7 +98,6 @@ _E = "(?P<emotion>" + "|".join(sorted(EMOTION_WORDS, key=len, reverse=True)) + "
 _I = f"(?:(?P<slight>{_SLIGHT_WORDS}) |(?P<strong>{_STRONG_WORDS}) |more )?"
 _MANNER = "voice|tone|mood|style|way|emotion|manner"
 
-FILE_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".epub"}
 
 HELP_TEXT = (
     "You can ask me anything, or say: what time is it, what's the date, sound happy or a bit sad, "
@@ -315,7 +316,8 @@ class Skills:
             path = Path(name).expanduser()
             for candidate in [path] if path.is_absolute() else [d / path for d in dirs]:
                 if candidate.is_file():
-                    return SkillResult("read", f"Reading {candidate.name}.", ReadFile(candidate))
+                    # nothing said first: the reader opens on it, or says why it cannot
+                    return SkillResult("read", "", ReadFile(candidate))
         return SkillResult("read", f"I can't find {names[0]}.")
 
 
@@ -341,6 +343,6 @@ def file_names(text: str) -> list[str]:
     stripped = _KIND.sub("", _DETERMINER.sub("", rest)).strip("\"'“”‘’")
     for name in (stripped, rest):
         looks_like_path = "/" in name or name.startswith("~")
-        if (looks_like_path or Path(name).suffix.lower() in FILE_SUFFIXES) and name not in names:
+        if (looks_like_path or Path(name).suffix.lower() in SUFFIXES) and name not in names:
             names.append(name)
     return names

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from textual.app import App
@@ -18,13 +19,23 @@ from assistant.ui.messages import (
     AudioInfo,
     EmotionChosen,
     PipelineEventPosted,
+    ReaderRateStepped,
     StopSpeaking,
     TalkKeyPressed,
     UserTextSubmitted,
+    VoiceCycled,
 )
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
+from assistant.ui.screens.open_file import OpenFile
+from assistant.ui.screens.reader import ReaderControl, ReaderScreen
 from assistant.ui.widgets.status import StatusInfo
+
+if TYPE_CHECKING:
+    from assistant.reader.document import Document
+
+RATE_STEP = 0.25  # of the reading rate, per key press
+MIN_RATE, MAX_RATE = 0.5, 3.0
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +43,10 @@ HELP_TEXT = """\
 Enter: send the typed message
 F2: choose the voice's emotion and intensity
 F3: talk key: press to start speaking, again to finish (push-to-talk)
-Esc: stop speaking
+Esc: stop speaking (in the reader: pause, keeping the place)
+Ctrl+O: open a document to read aloud (or say or type "read FILE")
+In the reader: Space play/pause, Left/Right sentence, Up/Down paragraph, PgUp/PgDn chapter,
+  c chapters, -/+ rate, v voice, e emotion, q back to the chat
 Tab / Shift+Tab: move between the transcript and the input
 Page Up / Page Down: scroll the transcript (when it has focus)
 Ctrl+P: commands (themes, e.g. a light one)
@@ -51,6 +65,7 @@ class AssistantApp(App[None]):
     CSS_PATH = "assistant.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
+        Binding("ctrl+o", "open_file", "Open document"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -63,10 +78,17 @@ class AssistantApp(App[None]):
         on_user_text: Callable[[str], None] | None = None,
         on_stop_speaking: Callable[[], None] | None = None,
         on_talk_key: Callable[[], None] | None = None,
+        make_reader: Callable[[Document], ReaderControl] | None = None,
+        on_open_file: Callable[[Path], object] | None = None,
+        voices: Sequence[str] = (),
+        on_choose_voice: Callable[[str], object] | None = None,
+        document_suffixes: frozenset[str] = frozenset(),
         cursor_blink: bool = True,
     ) -> None:
         """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
-        None echoes it back. `cursor_blink=False` makes screenshots deterministic."""
+        None echoes it back. `make_reader` gives the reader of an opened document, `on_open_file`
+        opens one (it answers with a DocumentOpened event or a notice). `cursor_blink=False`
+        makes screenshots deterministic."""
         super().__init__()
         self.config = config
         self.audio = audio
@@ -74,6 +96,10 @@ class AssistantApp(App[None]):
         self._on_user_text = on_user_text
         self._on_stop_speaking = on_stop_speaking
         self._on_talk_key = on_talk_key
+        self._make_reader, self._on_open_file = make_reader, on_open_file
+        self.voices, self._on_choose_voice = tuple(voices), on_choose_voice
+        self.document_suffixes = document_suffixes
+        self.reader: ReaderScreen | None = None
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
         self._latencies: list[float] = []  # end of speech (or typed text) → first audio, seconds
@@ -135,11 +161,9 @@ class AssistantApp(App[None]):
         """Use a new emotion from now on, show it, and save it in the config file."""
         self.config = self.config.replace("voice", emotion=emotion, intensity=intensity)
         self.chat.status_bar.set_info(emotion=emotion, intensity=intensity)
-        try:
-            save_config(self.config)
-        except OSError as e:
-            log.warning("could not save the config: %s", e)
-            self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
+        self._save()
+        if self.reader is not None:
+            self.reader.reader.restyled()
 
     def set_voice(self, name: str) -> None:
         """Another voice speaks from now on: show it and keep it in the settings."""
@@ -169,6 +193,10 @@ class AssistantApp(App[None]):
                 self.set_emotion(emotion, intensity)
             case events.VoiceChanged(name):
                 self.set_voice(name)
+            case events.DocumentOpened(document):
+                self.open_reader(document)
+            case events.ReadingAt(index, playing) if self.reader is not None:
+                self.reader.show_at(index, playing)
             case events.Listening(engine):
                 self.set_speech_engine(engine)
             case events.TurnLatency(total=total) if total is not None:
@@ -220,16 +248,62 @@ class AssistantApp(App[None]):
 
         self.push_screen(EmotionPicker(voice.emotion, voice.intensity), callback=chosen)
 
+    def open_reader(self, document: Document) -> None:
+        """Show the reader for `document` and start reading at its saved place."""
+        if self._make_reader is None:
+            self.add_note(f"Cannot read {document.title} here.")
+            return
+        if self.reader is not None:
+            self.reader.reader.pause()
+            self.reader.dismiss(None)
+        control = self._make_reader(document)
+        self.reader = ReaderScreen(control)
+
+        def closed(_: None) -> None:
+            self.reader = None
+
+        self.push_screen(self.reader, callback=closed)
+        control.play()
+
+    def action_open_file(self) -> None:
+        def chosen(path: Path | None) -> None:
+            if path is not None and self._on_open_file is not None:
+                self._on_open_file(path)
+
+        if self._on_open_file is None:
+            self.notify("Opening documents is not available here.", timeout=3)
+            return
+        self.push_screen(OpenFile(Path.cwd(), self.document_suffixes), callback=chosen)
+
+    def on_reader_rate_stepped(self, message: ReaderRateStepped) -> None:
+        rate = self.config.reader.rate + message.steps * RATE_STEP
+        rate = round(min(MAX_RATE, max(MIN_RATE, rate)), 2)
+        self.config = self.config.replace("reader", rate=rate)
+        self._save()
+        self.notify(f"Reading rate {rate:g}×", timeout=2)
+        if self.reader is not None:
+            self.reader.reader.restyled()
+            self.reader.show_at(self.reader.reader.index, self.reader.reader.playing)
+
+    def on_voice_cycled(self, message: VoiceCycled) -> None:
+        if not self.voices or self._on_choose_voice is None:
+            self.notify("No other voice to choose.", timeout=3)
+            return
+        current = self.config.voice.voice
+        following = (
+            self.voices[(self.voices.index(current) + 1) % len(self.voices)]
+            if (current in self.voices)
+            else self.voices[0]
+        )
+        self.notify(f"Loading the {following} voice…", timeout=2)
+        self._on_choose_voice(following)
+
+    def _save(self) -> None:
+        try:
+            save_config(self.config)
+        except OSError as e:
+            log.warning("could not save the config: %s", e)
+            self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
+
     def action_help(self) -> None:
         self.notify(HELP_TEXT, title="Keys", timeout=20, markup=False)
-
-
-def run_app(
-    config: Config,
-    audio: AudioInfo,
-    speech_engine: str = "none",
-    *,
-    on_user_text: Callable[[str], None] | None = None,
-) -> None:
-    """Run the chat TUI until the user quits (the CLI's entry point)."""
-    AssistantApp(config, audio, speech_engine, on_user_text=on_user_text).run()

@@ -56,3 +56,15 @@ class PipelineEventPosted(Message):
     def __init__(self, event: PipelineEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class ReaderRateStepped(Message):
+    """The listener asked to read faster (+1) or slower (-1)."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        self.steps = steps
+
+
+class VoiceCycled(Message):
+    """The listener asked for the next voice."""

@@ -15,6 +15,7 @@ from assistant.asr.vad import SpeechEnded, SpeechStarted
 from assistant.conversation.pipeline import Pipeline
 from assistant.conversation.turns import SentenceCutter, VoiceSettings
 from assistant.events import (
+    DocumentOpened,
     EmotionChanged,
     HeardFinal,
     HeardPartial,
@@ -304,16 +305,33 @@ def test_stop_pause_and_resume_commands(make: Callable[..., Harness]) -> None:
     assert h.engine.history.last_reply() == "One two three."
 
 
-def test_read_file_speaks_it_sentence_by_sentence(
-    make: Callable[..., Harness], tmp_path: Path
-) -> None:
+def test_read_file_opens_it_for_the_reader(make: Callable[..., Harness], tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("First line here.\n\nSecond one. Third!", encoding="utf-8")
     h = make()
     h.pipeline.submit_text("read notes.txt").join()
     h.finish()
-    assert h.voice is not None
-    said = [call[0] for call in h.voice.calls]
-    assert said == ["Reading notes.txt.", "First line here.", "Second one.", "Third!"]
+    opened = h.of(DocumentOpened)
+    assert len(opened) == 1
+    doc = opened[0].document
+    assert [doc.sentence_text(i) for i in range(len(doc.sentences))] == [
+        "First line here.",
+        "Second one.",
+        "Third!",
+    ]
+    assert h.voice is not None and h.voice.calls == []  # the reader says it, not the turn
+
+
+def test_a_file_that_cannot_be_read_is_explained_not_read(
+    make: Callable[..., Harness], tmp_path: Path
+) -> None:
+    (tmp_path / "photo.txt").write_bytes(bytes(range(256)) * 40)  # binary renamed to .txt
+    h = make()
+    h.pipeline.submit_text("read photo.txt").join()
+    h.finish()
+    assert not h.of(DocumentOpened)
+    notices = [n.text for n in h.of(Notice)]
+    assert len(notices) == 1 and "photo.txt" in notices[0]
+    assert h.voice is not None and [c[0] for c in h.voice.calls] == notices
 
 
 def test_help_is_said(make: Callable[..., Harness]) -> None:
