@@ -34,9 +34,9 @@ def story(paragraphs: int = 3) -> Document:
 
 
 class Setup:
-    def __init__(self, tmp_path: Path, doc: Document, style: Style = Style()) -> None:
+    def __init__(self, tmp_path: Path, doc: Document, style: Style | None) -> None:
         self.events: list[PipelineEvent] = []
-        self.voice, self.speaker, self.style = FakeVoice(), FakeSpeaker(), style
+        self.voice, self.speaker, self.style = FakeVoice(), FakeSpeaker(), style or Style()
         self.places = Places(tmp_path / "places.json")
         self.reader = Reader(
             doc,
@@ -64,7 +64,7 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Callable[..., Setup]]:
     made: list[Setup] = []
 
-    def factory(doc: Document | None = None, style: Style = Style()) -> Setup:
+    def factory(doc: Document | None = None, style: Style | None = None) -> Setup:
         made.append(Setup(tmp_path, doc or story(), style))
         return made[-1]
 
