@@ -514,3 +514,35 @@ def test_no_voice_loaded_yet_still_answers_in_text(make: Callable[..., Harness])
     h.wait(lambda: bool(h.of(ReplyDone)))
     assert h.of(ReplyDone) == [ReplyDone("Hi.", "Hi.")]
     assert not h.of(Notice)
+
+
+class ReaderStub:
+    """Stands for the document reader: records what the pipeline asked of it."""
+
+    def __init__(self) -> None:
+        self.playing = True
+        self.calls: list[str] = []
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+        self.playing = False
+
+    def play(self) -> None:
+        self.calls.append("play")
+        self.playing = True
+
+
+def test_barge_in_pause_and_go_on_steer_the_reader(make: Callable[..., Harness]) -> None:
+    h = make("An answer.")
+    reader = ReaderStub()
+    h.pipeline.reader = reader
+    h.pipeline.on_heard(SpeechStarted(0.5))  # the user speaks over the reading
+    assert reader.calls == ["pause"] and not reader.playing
+    h.pipeline.submit_text("go on").join()
+    assert reader.calls == ["pause", "play"]
+    h.pipeline.submit_text("pause").join()
+    assert reader.calls[-1] == "pause"
+    reader.play()
+    h.pipeline.submit_text("what is this").join()  # a question while reading pauses it first
+    h.finish()
+    assert reader.calls[-1] == "pause" and not reader.playing

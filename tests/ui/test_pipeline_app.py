@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from assistant.audio.devices import AudioStatus
@@ -99,3 +100,30 @@ async def test_turn_latencies_show_as_p50_and_p95_in_the_status_bar() -> None:
             app.show_event(events.TurnLatency(None, 0.01, 0.5, total))
         await pilot.pause()
         assert "first audio p50 2.0 s / p95 2.9 s" in app.chat.query_one(StatusBar).text
+
+
+async def test_typed_read_request_opens_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'read notes.md' typed → the pipeline opens it → the app shows it in the reader; in text
+    mode the reader says it cannot read aloud, and the text is still there to read."""
+    from assistant.chat import make_reader
+    from assistant.ui.screens.reader import ReaderScreen
+    from assistant.ui.widgets.document_view import DocumentView
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("# Shopping\n\nBuy bread. Buy milk.\n", encoding="utf-8")
+    app, pipeline = wire(tmp_path, "unused")
+    app._make_reader = lambda doc: make_reader(doc, pipeline, lambda: app.config)
+    async with app.run_test() as pilot:
+        app.screen.query_one(Input).value = "please read notes.md"
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, ReaderScreen))
+        await pilot.pause()
+        view = app.screen.query_one(DocumentView)
+        assert view.doc.title == "Shopping" and view.sentence == 0
+        assert pipeline.reader is not None and not pipeline.reader.playing
+        await pilot.press("q")
+        notes = app.chat.query_one(Transcript).plain_text()
+        assert "cannot be read aloud" in notes
+        pipeline.close()
