@@ -49,6 +49,27 @@ def voice_names() -> list[str]:
     return sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
 
 
+class OtherVoice:
+    """The voice that is not speaking now (for quoted speech), loaded when first asked for."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.voice: Synthesizer | None = None
+
+    def __call__(self) -> Synthesizer | None:
+        current = self.pipeline.voice
+        if current is None:
+            return None
+        if self.voice is None or self.voice.name == current.name:
+            others = [name for name in voice_names() if name != current.name]
+            try:
+                self.voice = load_voice(others[0]) if others else None
+            except Exception as e:
+                log.warning("no second voice for quotes: %s", e)
+                return None
+        return self.voice
+
+
 def load_voice(name: str) -> Synthesizer:
     from assistant.tts.voice import Voice
 
@@ -160,19 +181,39 @@ def start_parts(
         pipeline.emit(Notice("No microphone: type your messages."))
 
 
-def make_reader(doc: Document, pipeline: Pipeline, config_fn: Callable[[], Config]) -> Reader:
+def make_reader(
+    doc: Document,
+    pipeline: Pipeline,
+    config_fn: Callable[[], Config],
+    guesser: EmotionGuesser | None = None,
+) -> Reader:
     """The reader of `doc`: it speaks with the pipeline's voice on the shared speaker, and the
-    pipeline pauses it for barge-in and answers."""
+    pipeline pauses it for barge-in and answers. With `reader.expressive`, each sentence gets
+    the emotion of what it says, and quoted speech the other voice if asked."""
     from assistant.conversation.reading import Reader
+    from assistant.reader.expressive import ExpressivePlan
 
     if pipeline.reader is not None:
         pipeline.reader.close()
+    cfg = config_fn().reader
+    plan = None
+    if cfg.expressive:
+        guesser = guesser or EmotionGuesser()
+        guesser.load_in_background()
+        plan = ExpressivePlan(
+            doc,
+            guesser.guess_many,
+            quotes_other_voice=cfg.quotes_other_voice,
+            ready=lambda: guesser.ready,
+        )
     reader = Reader(
         doc,
         lambda: pipeline.speaker,
         lambda: pipeline.voice,
         lambda: style_of(config_fn()),
         pipeline.emit,
+        plan=plan,
+        other_voice_fn=OtherVoice(pipeline) if cfg.quotes_other_voice else lambda: None,
     )
     pipeline.reader = reader
     return reader
@@ -192,6 +233,7 @@ def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) 
             app_box[0].post_event(event)
 
     parts = Parts()
+    guesser = EmotionGuesser()
     pipeline = Pipeline(
         engine,
         None,
@@ -199,7 +241,7 @@ def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) 
         emit,
         lambda: settings_of(app_box[0].config),
         voice_loader=load_voice,
-        guess_emotion=EmotionGuesser().guess,  # loads its encoder when first asked
+        guess_emotion=guesser.guess,  # loads its encoder when first asked
     )
 
     def submit(text: str) -> None:
@@ -212,7 +254,7 @@ def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) 
         on_user_text=submit,
         on_stop_speaking=pipeline.stop,
         on_talk_key=pipeline.talk_key,
-        make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config),
+        make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config, guesser),
         on_open_file=pipeline.open_document,
         voices=voice_names(),
         on_choose_voice=pipeline.load_voice,

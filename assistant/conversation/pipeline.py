@@ -1,4 +1,8 @@
-"""mic → endpoint → ASR → reply → TTS → speaker, one turn at a time, with barge-in."""
+"""Turns: heard or typed text → reply → TTS → speaker, one at a time, with barge-in.
+
+The microphone side is `listening.Ears`, the playing side `speaking.Playback`; a document being
+read (`reading.Reader`) is paused by barge-in and by a new question.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.audio.convert import to_mono
+from assistant.conversation.listening import Ears
 from assistant.conversation.speaking import Output, Synthesizer
 from assistant.conversation.turns import SentenceCutter, Timing, Turn, VoiceSettings
 from assistant.events import (
@@ -19,7 +24,6 @@ from assistant.events import (
     EmotionChanged,
     HeardFinal,
     HeardPartial,
-    Listening,
     Notice,
     PipelineEvent,
     ReplyDone,
@@ -67,10 +71,7 @@ class Pipeline:
         self._turn: Turn | None = None
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()  # turns start one at a time
-        self._talking_flag: Callable[[bool], None] | None = None
-        self._mic_thread: threading.Thread | None = None
-        self._talk_key = threading.Event()  # pressed; the listening thread acts on it
-        self._mic: Microphone | None = None
+        self.ears = Ears(emit, self.on_heard)
         self._threads: list[threading.Thread] = []  # turn and TTS workers, for join()
         self.reader: Reader | None = None  # the document being read, when one is open
 
@@ -329,8 +330,7 @@ class Pipeline:
         )
 
     def _set_speaking(self, active: bool) -> None:
-        if self._talking_flag is not None:
-            self._talking_flag(active)
+        self.ears.set_talking(active)
         self.emit(Speaking(active))
 
     # ------------------------------------------------------------ voices
@@ -372,51 +372,11 @@ class Pipeline:
 
     def start_listening(self, mic: Microphone, listener: Listener) -> threading.Thread:
         """Hear the microphone in a thread: final transcripts are answered, speech stops speech."""
-        self._mic = mic
-        self._talking_flag = lambda on: setattr(listener.endpointer, "talking", on)
-        thread = threading.Thread(target=self._listen, args=(mic, listener), name="listen")
-        thread.daemon = True
-        self._mic_thread = thread
-        thread.start()
-        return thread
-
-    def _listen(self, mic: Microphone, listener: Listener) -> None:
-        from assistant.asr.vad import SpeechEnded
-        from assistant.audio.devices import AudioError
-
-        try:
-            listener.start(mic.sample_rate)
-        except Exception as e:
-            log.exception("speech recognition failed to start")
-            self.emit(Notice(f"Speech recognition is not available ({e}); type instead."))
-            return
-        mic.clear()  # what was said while the models loaded is stale now
-        self.emit(Listening(listener.recognizer.name))
-        speech_end: float | None = None
-        try:
-            for block in mic.blocks():
-                arrived = time.perf_counter()
-                if self._talk_key.is_set():
-                    self._talk_key.clear()
-                    speech_end = arrived
-                    for event in listener.release() or listener.press():
-                        self.on_heard(event, speech_end)
-                for event in listener.feed(block):
-                    if isinstance(event, SpeechEnded):  # it ended a little before it was sure
-                        speech_end = arrived - (listener.endpointer.time - event.at)
-                    self.on_heard(event, speech_end)
-        except AudioError as e:
-            self.emit(Notice(f"The microphone stopped: {e}. Typing still works."))
-        except Exception as e:
-            log.exception("listening failed")
-            self.emit(Notice(f"Listening failed: {e}. Typing still works."))
+        return self.ears.start(mic, listener)
 
     def talk_key(self) -> None:
         """The talk key (push-to-talk): start a spoken turn, or end the open one; any thread."""
-        if self._mic_thread is None or not self._mic_thread.is_alive():
-            self.emit(Notice("Not listening: there is no microphone. Type your message."))
-            return
-        self._talk_key.set()
+        self.ears.talk_key()
 
     def on_heard(self, event: ListenEvent, speech_end: float | None = None) -> None:
         """One listener event: speech while speaking stops it; a final transcript is answered."""
@@ -437,9 +397,5 @@ class Pipeline:
     def close(self) -> None:
         """Stop speaking and listening (the parts passed in are closed by their owner)."""
         self.stop()
-        mic, self._mic = self._mic, None
-        if mic is not None:
-            mic.stop()
-        if self._mic_thread is not None:
-            self._mic_thread.join(timeout=3)
+        self.ears.stop()
         self.join()
