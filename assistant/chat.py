@@ -80,7 +80,8 @@ def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:
     """What the status bar shows before the recogniser has loaded."""
     if audio.input_name is None:
         return "none (no microphone)"
-    from assistant.asr.engine import AsrError, choose_engine
+    from assistant.asr.engine import choose_engine
+    from assistant.asr.types import AsrError
 
     try:
         return choose_engine(cfg.asr).name + " (loading)"
@@ -139,7 +140,8 @@ def start_speaker(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
 
 def start_microphone(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
     """Open the microphone and start listening; on failure, typing still works."""
-    from assistant.asr.engine import AsrError, Listener, create_recognizer
+    from assistant.asr.engine import Listener, create_recognizer
+    from assistant.asr.types import AsrError
     from assistant.asr.vad import Endpointer
     from assistant.audio.devices import AudioError, Microphone, find_device
 

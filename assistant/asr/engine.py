@@ -1,4 +1,4 @@
-"""The recogniser interface, the Whisper adapter, engine selection and the listening loop."""
+"""Engine selection (Vosk when a model is installed, else Whisper) and the listening loop."""
 
 from __future__ import annotations
 
@@ -6,113 +6,17 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 
-from assistant.asr import fetch
+from assistant.asr import models
+from assistant.asr.types import AsrError, Final, Partial, Recognizer
 from assistant.asr.vad import Endpointer, SpeechEnded, SpeechStarted
+from assistant.asr.whisper import WhisperEngine
 from assistant.config import AsrConfig
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Word:
-    """A recognised word with its time in the utterance (seconds) and confidence (0..1)."""
-
-    text: str
-    start: float
-    end: float
-    conf: float = 1.0
-
-
-@dataclass(frozen=True)
-class Partial:
-    """The best guess so far for the utterance in progress (may still change)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Final:
-    """The settled text of an utterance (words when the engine gives timings)."""
-
-    text: str
-    words: tuple[Word, ...] = ()
-
-
-class AsrError(RuntimeError):
-    """No speech recogniser can run as configured; the message says what to do."""
-
-
-class Recognizer(Protocol):
-    """A streaming speech recogniser: blocks in, partial and final text out."""
-
-    @property
-    def name(self) -> str:
-        """What listens, and why, for the screen."""
-        ...
-
-    def start(self, sample_rate: int) -> None:
-        """Load the model if needed and begin a stream of `sample_rate` Hz mono float32 blocks."""
-        ...
-
-    def accept(self, block: np.ndarray) -> Partial | Final | None: ...
-
-    def finish(self) -> Final:
-        """The end of the utterance (the endpointer decided): the final text; then start afresh."""
-        ...
-
-    def reset(self) -> None:
-        """Drop the utterance in progress."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class WhisperEngine:
-    """Whisper tiny.en behind the streaming interface: buffers the turn, transcribes at its end."""
-
-    def __init__(
-        self, reason: str = "", max_utterance_s: float = 28.0, cpu_threads: int | None = None
-    ) -> None:
-        from assistant.asr.whisper import WhisperRecognizer
-
-        self.reason = reason
-        self.max_utterance_s = max_utterance_s  # Whisper hears 30 s at most; longer turns split
-        self.whisper = WhisperRecognizer(cpu_threads=cpu_threads)
-        self.sample_rate = 0
-        self._blocks: list[np.ndarray] = []
-        self._samples = 0
-
-    @property
-    def name(self) -> str:
-        return "whisper tiny.en" + (f" ({self.reason})" if self.reason else "")
-
-    def start(self, sample_rate: int) -> None:
-        self.whisper.load()
-        self.sample_rate = sample_rate
-        self.reset()
-
-    def accept(self, block: np.ndarray) -> Partial | Final | None:
-        self._blocks.append(np.asarray(block, np.float32).reshape(-1))
-        self._samples += len(self._blocks[-1])
-        if self._samples >= self.max_utterance_s * self.sample_rate:
-            final = self.finish()
-            return final if final.text else None
-        return None
-
-    def finish(self) -> Final:
-        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
-        self.reset()
-        return Final(self.whisper.transcribe(audio, self.sample_rate) if len(audio) else "")
-
-    def reset(self) -> None:
-        self._blocks, self._samples = [], 0
-
-    def close(self) -> None:
-        self.whisper.close()
 
 
 @dataclass(frozen=True)
@@ -138,7 +42,7 @@ def choose_engine(cfg: AsrConfig) -> EngineChoice:
     from assistant.asr.vosk import model_problem
 
     configured = Path(cfg.vosk_model).expanduser() if cfg.vosk_model else None
-    model = configured or fetch.model_path("vosk-en")
+    model = configured or models.model_path("vosk-en")
     problem = model_problem(model)
     if cfg.engine == "whisper":
         return EngineChoice("whisper", "asr.engine = whisper")

@@ -15,11 +15,10 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
 
-from assistant import paths
+from assistant.asr.models import MODELS, ModelSpec, model_path, models_dir
 
 if TYPE_CHECKING:
     from assistant.config import AsrConfig
@@ -30,43 +29,8 @@ HASH_FILE = "download.sha256"  # written into an unpacked model: `<sha256>  <arc
 _CHUNK = 1 << 16
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """A downloadable model: where it comes from, how big it is, and what it must hash to."""
-
-    key: str  # what `assistant models fetch` calls it
-    name: str  # the folder it unpacks to under models_dir()
-    url: str
-    size: int | None = None  # bytes of the archive; None = unknown
-    sha256: str | None = None  # None = unknown: record the hash of what arrived
-    description: str = ""
-
-
-# The hash and size are not published by alphacephei.com; they are the values several independent
-# projects record for this archive (it has not changed since 2020), so a changed file is refused.
-MODELS = {
-    "vosk-en": ModelSpec(
-        "vosk-en",
-        "vosk-model-small-en-us-0.15",
-        "https://alphacephei.com/vosk/models/vosk-model-small-en-us-0.15.zip",
-        size=41_205_931,
-        sha256="30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498",
-        description="Vosk small US English (40 MB, Apache-2.0)",
-    ),
-}
-
-
 class FetchError(RuntimeError):
     """A model could not be downloaded or installed; nothing partial was left behind."""
-
-
-def models_dir() -> Path:
-    return paths.data_dir() / "models"
-
-
-def model_path(key: str) -> Path:
-    """Where a catalogue model lives once fetched."""
-    return models_dir() / MODELS[key].name
 
 
 class _Progress:
@@ -242,7 +206,8 @@ def recorded_hash(folder: Path) -> str | None:
 
 def describe(cfg: AsrConfig) -> str:
     """What `assistant models list` prints: installed models and the engine 'auto' would use."""
-    from assistant.asr.engine import AsrError, choose_engine
+    from assistant.asr.engine import choose_engine
+    from assistant.asr.types import AsrError
     from assistant.asr.vosk import model_problem
 
     lines = [f"models folder: {models_dir()}"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.asr.engine import Final, Partial, Word
+from assistant.asr.types import Final, Partial, Word
 
 log = logging.getLogger(__name__)
 

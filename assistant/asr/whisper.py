@@ -1,4 +1,5 @@
-"""Offline speech recognition with Whisper tiny.en (the only faster_whisper import)."""
+"""Offline speech recognition with Whisper tiny.en (the only faster_whisper import), and its
+adapter to the streaming Recognizer interface."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.asr.types import Final, Partial
 from assistant.audio.convert import to_mono
 from assistant.audio.split import split_at_pauses
 
@@ -100,3 +102,45 @@ class WhisperRecognizer:
     def close(self) -> None:
         """Release the model; `load()` brings it back."""
         self._model = None
+
+
+class WhisperEngine:
+    """Whisper tiny.en behind the streaming interface: buffers the turn, transcribes at its end."""
+
+    def __init__(
+        self, reason: str = "", max_utterance_s: float = 28.0, cpu_threads: int | None = None
+    ) -> None:
+        self.reason = reason
+        self.max_utterance_s = max_utterance_s  # Whisper hears 30 s at most; longer turns split
+        self.whisper = WhisperRecognizer(cpu_threads=cpu_threads)
+        self.sample_rate = 0
+        self._blocks: list[np.ndarray] = []
+        self._samples = 0
+
+    @property
+    def name(self) -> str:
+        return "whisper tiny.en" + (f" ({self.reason})" if self.reason else "")
+
+    def start(self, sample_rate: int) -> None:
+        self.whisper.load()
+        self.sample_rate = sample_rate
+        self.reset()
+
+    def accept(self, block: np.ndarray) -> Partial | Final | None:
+        self._blocks.append(np.asarray(block, np.float32).reshape(-1))
+        self._samples += len(self._blocks[-1])
+        if self._samples >= self.max_utterance_s * self.sample_rate:
+            final = self.finish()
+            return final if final.text else None
+        return None
+
+    def finish(self) -> Final:
+        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+        self.reset()
+        return Final(self.whisper.transcribe(audio, self.sample_rate) if len(audio) else "")
+
+    def reset(self) -> None:
+        self._blocks, self._samples = [], 0
+
+    def close(self) -> None:
+        self.whisper.close()

@@ -7,19 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.asr import fetch
-from assistant.asr.engine import (
-    AsrError,
-    Final,
-    Listener,
-    Partial,
-    WhisperEngine,
-    Word,
-    choose_engine,
-    create_recognizer,
-)
+from assistant.asr import models
+from assistant.asr.engine import Listener, choose_engine, create_recognizer
+from assistant.asr.types import AsrError, Final, Partial, Word
 from assistant.asr.vad import Endpointer, EnergyVad, SileroVad, SpeechEnded, SpeechStarted
 from assistant.asr.vosk import VoskRecognizer
+from assistant.asr.whisper import WhisperEngine
 from assistant.config import AsrConfig
 from assistant.lab.scoring import wer
 from tests.asr.conftest import RATE, play_into_mic
@@ -57,7 +50,7 @@ def test_auto_with_the_korean_model_configured_uses_vosk(korean_model: Path) -> 
 
 
 def test_auto_finds_the_fetched_english_model() -> None:
-    fake_model(fetch.model_path("vosk-en"))
+    fake_model(models.model_path("vosk-en"))
     choice = choose_engine(AsrConfig())
     assert choice.name == "vosk (vosk-model-small-en-us-0.15)" and choice.reason == "installed"
 

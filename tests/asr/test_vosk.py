@@ -10,7 +10,8 @@ import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from assistant.asr.engine import Final, Listener, Partial
+from assistant.asr.engine import Listener
+from assistant.asr.types import Final, Partial
 from assistant.asr.vad import Endpointer, SileroVad, SpeechEnded, SpeechStarted
 from assistant.asr.vosk import VoskError, VoskRecognizer, model_label, model_problem, to_pcm16
 from tests.asr.conftest import RATE, play_into_mic

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.asr.engine import Final, Partial
+from assistant.asr.types import Final, Partial
 from assistant.asr.vad import SpeechEnded, SpeechStarted
 from assistant.conversation.pipeline import Pipeline
 from assistant.conversation.turns import SentenceCutter, VoiceSettings

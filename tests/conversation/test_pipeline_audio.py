@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from assistant.asr.engine import Listener, WhisperEngine
+from assistant.asr.engine import Listener
 from assistant.asr.vad import Endpointer
-from assistant.asr.whisper import WhisperRecognizer
+from assistant.asr.whisper import WhisperEngine, WhisperRecognizer
 from assistant.audio.devices import Microphone, Speaker, find_device
 from assistant.config import AsrConfig
 from assistant.conversation.pipeline import Pipeline

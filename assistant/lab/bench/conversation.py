@@ -99,8 +99,9 @@ QUESTION = "Tell me something about the moon."
 
 @measurement("conversation", "spoken question → Whisper → SmolLM2 → our voice: stage latencies")
 def _conversation(config: BenchConfig) -> Metrics:
-    from assistant.asr.engine import Listener, WhisperEngine
+    from assistant.asr.engine import Listener
     from assistant.asr.vad import Endpointer
+    from assistant.asr.whisper import WhisperEngine
     from assistant.audio.convert import to_mono
     from assistant.config import AsrConfig, ReplyConfig
     from assistant.conversation.pipeline import Pipeline
