@@ -33,7 +33,7 @@ from assistant.events import (
     VoiceChanged,
 )
 from assistant.reply.engine import ReplyEngine
-from assistant.reply.skills import Help, Pause, ReadFile, Resume, SetEmotion, SetVoice, Stop
+from assistant.reply.skills import Pause, ReadFile, Resume, SetEmotion, SetVoice, Stop
 from assistant.tts.voice import SENTENCE_PAUSE
 
 if TYPE_CHECKING:
@@ -129,8 +129,6 @@ class Pipeline:
             self.emit(EmotionChanged(action.emotion, action.intensity))
         elif isinstance(action, SetVoice):
             self.load_voice(action.name)
-        elif isinstance(action, Help):
-            log.info("help asked for")
         speaks = self.speaker is not None and self.voice is not None
         worker = None
         if speaks:
@@ -380,7 +378,7 @@ class Pipeline:
 
     def on_heard(self, event: ListenEvent, speech_end: float | None = None) -> None:
         """One listener event: speech while speaking stops it; a final transcript is answered."""
-        from assistant.asr.engine import Final, Partial
+        from assistant.asr.types import Final, Partial
         from assistant.asr.vad import SpeechStarted
 
         if isinstance(event, SpeechStarted) and (

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from assistant import EMOTIONS
 from assistant.train.cache import load_utterance, read_manifest
-from assistant.tts.model import EMOTIONS
 
 SPEAKERS = ("lj", "joe")  # speaker ids of the model, in this order
 
