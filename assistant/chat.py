@@ -221,9 +221,12 @@ def make_reader(
     return reader
 
 
-def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) -> None:
-    """Run the app at once; the parts come up in the background and report on screen.
-    With `document`, the reader opens on it and reads once the voice is ready."""
+def build_app(
+    cfg: Config, audio: AudioStatus, document: Document | None = None
+) -> tuple[AssistantApp, Callable[[], None]]:
+    """The app and its parts, wired (the composition root), and what closes them; the parts
+    come up in the background once the screen is up, and report on screen. With `document`,
+    the reader opens on it and reads once the voice is ready."""
     from assistant.reader.documents import SUFFIXES
     from assistant.ui.app import AssistantApp
 
@@ -245,15 +248,11 @@ def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) 
         voice_loader=load_voice,
         guess_emotion=guesser.guess,  # loads its encoder when first asked
     )
-
-    def submit(text: str) -> None:
-        pipeline.submit_text(text)
-
     app = AssistantApp(
         cfg,
         audio,
         speech_engine_name(cfg, audio),
-        on_user_text=submit,
+        on_user_text=pipeline.submit_text,
         on_stop_speaking=pipeline.stop,
         on_talk_key=pipeline.talk_key,
         make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config, guesser),
@@ -272,12 +271,21 @@ def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) 
         if document is not None:
             emit(DocumentOpened(document))
 
-    threading.Thread(target=start, name="start-parts", daemon=True).start()
-    try:
-        app.run()
-    finally:
+    def close() -> None:
         if pipeline.reader is not None:
             pipeline.reader.close()
         pipeline.close()
         parts.close()
         engine.close()
+
+    threading.Thread(target=start, name="start-parts", daemon=True).start()
+    return app, close
+
+
+def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) -> None:
+    """Run the app until the user quits (see build_app)."""
+    app, close = build_app(cfg, audio, document)
+    try:
+        app.run()
+    finally:
+        close()

@@ -75,7 +75,7 @@ class AssistantApp(App[None]):
         audio: AudioInfo,
         speech_engine: str = "none",
         *,
-        on_user_text: Callable[[str], None] | None = None,
+        on_user_text: Callable[[str], object] | None = None,
         on_stop_speaking: Callable[[], None] | None = None,
         on_talk_key: Callable[[], None] | None = None,
         make_reader: Callable[[Document], ReaderControl] | None = None,
