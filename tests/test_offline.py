@@ -32,6 +32,8 @@ try:  # the hook itself is checked first: a connection must be caught
     socket.socket().connect(("127.0.0.1", 9))
 except ConnectionRefusedError as e:
     assert "blocked" in str(e) and attempts == ["connect ('127.0.0.1', 9)"], (e, attempts)
+else:
+    raise SystemExit("the audit hook did not catch a connection")
 attempts.clear()
 
 from assistant import config
