@@ -174,13 +174,28 @@ def start_parts(
     model.daemon = True
     model.start()
     if audio.output_name is not None:
-        start_speaker(cfg, pipeline, parts)
+        _guarded(start_speaker, cfg, pipeline, parts, "The speaker")
     else:
         pipeline.emit(Notice("No speaker: replies are text only."))
     if audio.input_name is not None:
-        start_microphone(cfg, pipeline, parts)
+        _guarded(start_microphone, cfg, pipeline, parts, "Listening")
     else:
         pipeline.emit(Notice("No microphone: type your messages."))
+
+
+def _guarded(
+    step: Callable[[Config, Pipeline, Parts], None],
+    cfg: Config,
+    pipeline: Pipeline,
+    parts: Parts,
+    what: str,
+) -> None:
+    """One start-up step; a failure nobody foresaw is a notice, and the next step still runs."""
+    try:
+        step(cfg, pipeline, parts)
+    except Exception as e:
+        log.exception("%s failed to start", what)
+        pipeline.emit(Notice(f"{what} could not start ({e}); typing still works."))
 
 
 def make_reader(
