@@ -182,8 +182,10 @@ class Endpointer:
         barge_in_threshold: float = 0.8,
         min_speech_s: float = 0.15,
         push_to_talk: bool = False,
+        auto_vad: bool = False,
     ) -> None:
         self.vad = vad
+        self.auto_vad = auto_vad  # chosen by "auto": another may serve a rate Silero cannot
         self.silence_s, self.min_speech_s = silence_s, min_speech_s
         self.threshold, self.barge_in_threshold = threshold, barge_in_threshold
         self.push_to_talk = push_to_talk
@@ -207,12 +209,16 @@ class Endpointer:
             barge_in_threshold=cfg.barge_in_threshold,
             min_speech_s=cfg.min_speech_s,
             push_to_talk=push_to_talk,
+            auto_vad=cfg.vad == "auto",
         )
 
     def start(self, sample_rate: int = SILERO_RATE) -> None:
         """Load the VAD model and start counting time from zero."""
         if self.vad is None and not self.push_to_talk:
-            self.vad = make_vad()
+            self.vad, self.auto_vad = make_vad(), True
+        if self.auto_vad and isinstance(self.vad, SileroVad) and sample_rate != SILERO_RATE:
+            log.info("Silero VAD takes %d Hz; the energy VAD hears %d Hz", SILERO_RATE, sample_rate)
+            self.vad = EnergyVad()
         if self.vad is not None and not self.push_to_talk:
             self.vad.load(sample_rate)
             self._window = self.vad.window_size(sample_rate)

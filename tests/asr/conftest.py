@@ -69,13 +69,14 @@ def play_into_mic(
     feed: Callable[[np.ndarray], list[object]],
     done: Callable[[object], bool],
     timeout: float,
+    rate: int = RATE,
 ) -> Heard:
     """Play wav into the sink 'mic' and pass every block recorded from 'mic.monitor' to feed.
 
     Stops when `done(event)` is true for an event, or after `timeout` seconds of audio.
     Playback starts once the microphone delivers (opening it takes about a second here).
     """
-    mic = Microphone(find_device("mic.monitor", "input"), sample_rate=RATE, block_ms=30).start()
+    mic = Microphone(find_device("mic.monitor", "input"), sample_rate=rate, block_ms=30).start()
     heard, blocks = Heard(), []
     player = None
     try:
@@ -86,7 +87,7 @@ def play_into_mic(
             started = time.perf_counter()
             events = feed(block)
             heard.busy_s += time.perf_counter() - started
-            at = sum(len(b) for b in blocks) / RATE
+            at = sum(len(b) for b in blocks) / rate
             heard.events.extend((at, e) for e in events)
             if any(done(e) for e in events) or at >= timeout:
                 break
