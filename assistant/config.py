@@ -1,17 +1,21 @@
-"""Settings: a frozen dataclass per component, read from TOML; unknown keys are errors."""
+"""Settings: a frozen dataclass per component, read from TOML, saved keeping the user's file."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import tomli_w
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from assistant import EMOTIONS, paths
 from assistant.tts.rate import MAX_RATE, MIN_RATE
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -149,15 +153,19 @@ def _require(ok: bool, key: str, problem: str) -> None:
 _SECTIONS: dict[str, type] = get_type_hints(Config)
 
 
-def _section(name: str, values: Any) -> Any:
+def _section(name: str, values: Any, ignored: list[str] | None = None) -> Any:
+    """A section from its values; unknown keys are errors, or go to `ignored` when given."""
     cls = _SECTIONS[name]
     if not isinstance(values, dict):
         raise ConfigError(f"[{name}] must be a table of keys")
     hints = get_type_hints(cls)
+    for key in [k for k in values if k not in hints]:
+        problem = f"unknown key '{name}.{key}' (known keys: {', '.join(hints)})"
+        if ignored is None:
+            raise ConfigError(problem)
+        ignored.append(problem)
+        values = {k: v for k, v in values.items() if k != key}
     for key, value in values.items():
-        if key not in hints:
-            known = ", ".join(hints)
-            raise ConfigError(f"unknown key '{name}.{key}' (known keys: {known})")
         want = hints[key]
         ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
         if want is float and isinstance(value, int) and not isinstance(value, bool):
@@ -175,34 +183,80 @@ def _section(name: str, values: Any) -> Any:
     return section
 
 
-def from_dict(data: dict[str, Any]) -> Config:
-    for name in data:
-        if name not in _SECTIONS:
-            raise ConfigError(f"unknown section [{name}] (known sections: {', '.join(_SECTIONS)})")
-    return Config(**{name: _section(name, values) for name, values in data.items()})
+def from_dict(data: dict[str, Any], ignored: list[str] | None = None) -> Config:
+    """A Config from parsed TOML; unknown sections and keys are errors, or are listed in
+    `ignored` when it is given (a file written by a newer version keeps working)."""
+    sections = {}
+    for name, values in data.items():
+        if name in _SECTIONS:
+            sections[name] = _section(name, values, ignored)
+            continue
+        problem = f"unknown section [{name}] (known sections: {', '.join(_SECTIONS)})"
+        if ignored is None:
+            raise ConfigError(problem)
+        ignored.append(problem)
+    return Config(**sections)
+
+
+def read(path: Path | None = None) -> tuple[Config, list[str]]:
+    """The config file's settings (a missing file means the defaults) and what in it was
+    ignored: unknown sections and keys, e.g. from a newer version; they stay in the file."""
+    path = path or paths.config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(), []
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path} cannot be read: {e.strerror or e}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    ignored: list[str] = []
+    try:
+        config = from_dict(data, ignored)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return config, [f"{path}: {problem}; ignored" for problem in ignored]
 
 
 def load(path: Path | None = None) -> Config:
-    """Read the config file; a missing file means the defaults."""
-    path = path or paths.config_file()
-    if not path.exists():
-        return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    try:
-        return from_dict(data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
+    """The config file's settings; what was ignored is logged (see `read`)."""
+    config, ignored = read(path)
+    for problem in ignored:
+        log.warning("%s", problem)
+    return config
 
 
 def save(config: Config, path: Path | None = None) -> Path:
-    """Write the config atomically; returns the path written."""
+    """Write the settings that differ from the file, keeping its comments, order and keys this
+    version does not know; atomically. ConfigError when the file cannot be read or written."""
     path = path or paths.config_file()
-    paths.atomic_write(path, tomli_w.dumps(config.to_dict()).encode("utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        document = tomlkit.parse(text)
+    except (OSError, UnicodeDecodeError, TOMLKitError) as e:
+        raise ConfigError(f"{path} cannot be read, so it is not overwritten: {e}") from None
+    defaults = Config().to_dict()
+    for name, values in config.to_dict().items():
+        table = document.get(name)
+        for key, value in values.items():
+            if table is not None and key in table:
+                if table[key] == value:
+                    continue
+            elif value == defaults[name][key]:
+                continue
+            if table is None:
+                table = document[name] = tomlkit.table()
+            table[key] = value
+    try:
+        paths.atomic_write(path, tomlkit.dumps(document).encode("utf-8"))
+    except OSError as e:
+        raise ConfigError(f"the settings could not be saved to {path}: {e.strerror or e}") from None
     return path
 
 
 def dumps(config: Config) -> str:
-    return tomli_w.dumps(config.to_dict())
+    return tomlkit.dumps(config.to_dict())

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from assistant import events
-from assistant.config import Config
+from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
 from assistant.ui.messages import (
     AudioInfo,
@@ -169,10 +169,7 @@ class AssistantApp(App[None]):
         """Another voice speaks from now on: show it and keep it in the settings."""
         self.config = self.config.replace("voice", voice=name)
         self.chat.status_bar.set_info(voice=name)
-        try:
-            save_config(self.config)
-        except OSError as e:
-            log.warning("could not save the config: %s", e)
+        self._save()
 
     def post_event(self, event: events.PipelineEvent) -> None:
         """Hand a pipeline event to the UI thread; safe from any thread, never blocks."""
@@ -301,7 +298,7 @@ class AssistantApp(App[None]):
     def _save(self) -> None:
         try:
             save_config(self.config)
-        except OSError as e:
+        except ConfigError as e:  # in effect now, not kept for the next start
             log.warning("could not save the config: %s", e)
             self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
 
