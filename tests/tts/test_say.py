@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,31 @@ def test_odd_input_is_handled_clearly(tmp_path: Path) -> None:
     assert done.returncode == 1 and "no voice 'nosuch'" in done.stderr
     done = say("hello", "--intensity", "3")
     assert done.returncode == 2 and "between 0 and 1" in done.stderr
+
+
+def test_write_stream_leaves_nothing_partial(tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant.tts.say import OutputError, write_stream
+
+    out = tmp_path / "speech.wav"
+    out.write_bytes(b"the old take")
+
+    def failing() -> Iterator[np.ndarray]:
+        yield np.zeros(1000, np.float32)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_stream(failing(), out, 22050)
+    assert out.read_bytes() == b"the old take"  # what was saved is not lost
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["speech.wav"]  # no .partial
+
+    def interrupted() -> Iterator[np.ndarray]:
+        yield np.zeros(1000, np.float32)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_stream(interrupted(), out, 22050)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["speech.wav"]
+    with pytest.raises(OutputError, match="does not exist"):
+        write_stream(iter([np.zeros(10, np.float32)]), tmp_path / "nowhere" / "x.wav", 22050)
