@@ -46,7 +46,7 @@ def style_of(cfg: Config) -> Style:
 def voice_names() -> list[str]:
     from assistant import paths
 
-    return sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
+    return sorted(paths.voice_folders())
 
 
 class OtherVoice:

@@ -21,6 +21,11 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def pronunciations_file() -> Path:
+    """The user's pronunciation dictionary (see `assistant.tts.lexicon`)."""
+    return config_dir() / "pronunciations.txt"
+
+
 def data_dir() -> Path:
     return _override("DATA", _DIRS.user_data_dir)
 
@@ -29,9 +34,21 @@ def cache_dir() -> Path:
     return _override("CACHE", _DIRS.user_cache_dir)
 
 
-def repo_voices_dir() -> Path:
-    """Voices shipped with the source tree (voices/<name>/)."""
-    return Path(__file__).resolve().parent.parent / "voices"
+def shipped_voices_dir() -> Path:
+    """The voices that come with the package (assistant/voices/<name>/, package data)."""
+    return Path(__file__).resolve().parent / "voices"
+
+
+def voice_folders() -> dict[str, Path]:
+    """Every voice by name: the user's own (data dir) beside the shipped ones; a user's voice
+    of the same name comes first."""
+    found: dict[str, Path] = {}
+    for root in (data_dir() / "voices", shipped_voices_dir()):
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "voice.json").is_file():
+                    found.setdefault(folder.name, folder)
+    return found
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -47,7 +47,7 @@ def broken_voice(tmp_path: Path) -> Path:
     from assistant import paths
 
     folder = tmp_path / "broken"
-    shutil.copytree(paths.repo_voices_dir() / "lj", folder)
+    shutil.copytree(paths.shipped_voices_dir() / "lj", folder)
     meta = json.loads((folder / "voice.json").read_text())
     (folder / "voice.json").write_text(json.dumps({**meta, "vocoder": "nonesuch"}))
     return folder

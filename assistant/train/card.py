@@ -107,8 +107,9 @@ safetensors.
 ## Training
 
 {_training(training, metrics.get("hardware", "2 CPU cores"))}
-- Resume or continue: `scripts/train_voice --init-from voices/{meta["name"]}/model.safetensors`
-  (a fresh optimizer) or from the cache checkpoint `~/.cache/assistant/train/voice/checkpoint.pt`.
+- Resume or continue: `scripts/train_voice --init-from
+  assistant/voices/{meta["name"]}/model.safetensors` (a fresh optimizer) or from the cache
+  checkpoint `~/.cache/assistant/train/voice/checkpoint.pt`.
 
 ## Measured (held-out sentences, Whisper tiny.en, DNSMOS; {metrics.get("date", "")})
 
@@ -126,8 +127,8 @@ Long document ({doc.get("words", "?") if doc else "?"} words, one pass): WER
 Intensity 0 reproduces neutral exactly: {
         metrics.get("emotions", {}).get("intensity_0_is_neutral", "not measured yet")
     }.
-Re-measure: `scripts/evaluate_voice --system voice:voices/{meta["name"]}` and
-`scripts/evaluate_emotions voices/{meta["name"]}`.
+Re-measure: `scripts/evaluate_voice --system voice:assistant/voices/{meta["name"]}` and
+`scripts/evaluate_emotions assistant/voices/{meta["name"]}`.
 """
 
 

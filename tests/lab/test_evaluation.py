@@ -92,7 +92,7 @@ def test_unknown_systems_and_misplaced_options_are_refused() -> None:
 def test_voice_adapter_explains_a_missing_voice_module(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "assistant.tts.voice", None)  # as if not written yet
     with pytest.raises(EvaluationError, match=r"assistant\.tts\.voice does not exist"):
-        load_system("voice:voices/lj", n=2, emotion="happy", intensity=0.5)
+        load_system("voice:assistant/voices/lj", n=2, emotion="happy", intensity=0.5)
 
 
 def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +101,7 @@ def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPa
     class FakeVoice:
         @classmethod
         def load(cls, path: Path) -> "FakeVoice":
-            assert path == Path("voices/lj")
+            assert path == Path("assistant/voices/lj")
             return cls()
 
         def synthesize(self, text: str, **options: object) -> tuple[list[float], int]:
@@ -111,7 +111,7 @@ def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPa
     module = types.ModuleType("assistant.tts.voice")
     module.Voice = FakeVoice  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "assistant.tts.voice", module)
-    system = load_system("voice:voices/lj", n=3, emotion="sad", intensity=0.5)
+    system = load_system("voice:assistant/voices/lj", n=3, emotion="sad", intensity=0.5)
     assert system.name == "voice-lj-sad-0.5" and len(system.items) == 3
     audio, sample_rate = system.synthesize("hello")
     assert audio.dtype == np.float32 and sample_rate == 22050
@@ -122,8 +122,9 @@ def test_held_out_items(shared_dir: Path) -> None:
     sentences = sentence_items(50, shared_dir)
     assert len(sentences) == 50 and len({s.id for s in sentences}) == 50
     assert sentence_items(5, shared_dir) == sentences[:5]  # a fixed order: --n takes a prefix
-    clips = lj_items(100, shared_dir)
-    assert len(clips) == 22 and all(path.is_file() for _, path in clips)
+    clips = lj_items(100, shared_dir)  # the held-out clips of the fixture's 14 (22 of the real 370)
+    assert [item.id for item, _ in clips] == ["LJ001-0024", "LJ001-0104"]
+    assert all(path.is_file() for _, path in clips) and lj_items(1, shared_dir) == clips[:1]
 
 
 def test_report_writes_json_png_and_a_table(tmp_path: Path) -> None:
@@ -145,7 +146,7 @@ def test_report_writes_json_png_and_a_table(tmp_path: Path) -> None:
 
 
 def test_run_dirs_live_in_the_cache(user_dirs: Path) -> None:
-    folder = run_dir("eval", "voice:voices/lj")
+    folder = run_dir("eval", "voice:assistant/voices/lj")
     assert folder.parent == user_dirs / "cache" / "eval"
     assert folder.name.startswith("voice-voices-lj-")
 
