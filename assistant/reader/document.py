@@ -92,7 +92,7 @@ class Document:
 
 def from_blocks(path: Path, title: str, blocks: Iterable[Block]) -> Document:
     """Chapters start at the highest heading level present (none: one chapter, the title)."""
-    items = [b for b in blocks if b.text.strip()]
+    items = [b for b in blocks if any(ch.isalnum() for ch in b.text)]  # others are never read
     levels = [b.level for b in items if b.level > 0]
     top = min(levels) if levels else 0
     sections: list[Section] = []
