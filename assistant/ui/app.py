@@ -186,6 +186,8 @@ class AssistantApp(App[None]):
                 self.set_speaking(active)
             case events.Notice(text):
                 self.add_note(text)
+                if self.reader is not None:  # the chat is hidden behind the reader
+                    self.notify(text, timeout=8, markup=False)
             case events.EmotionChanged(emotion, intensity):
                 self.set_emotion(emotion, intensity)
             case events.VoiceChanged(name):

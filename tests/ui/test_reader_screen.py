@@ -182,3 +182,16 @@ def test_snapshot_reader(snap_compare: Callable[..., bool]) -> None:
         await pilot.press("right", "right")
 
     assert snap_compare(app, run_before=open_it, terminal_size=(90, 24))
+
+
+async def test_notices_show_over_the_reader_too() -> None:
+    app, _ = make_app(book())
+    said: list[str] = []
+    async with app.run_test() as pilot:
+        app.open_reader(book())
+        await pilot.pause()
+        app.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
+        app.post_event(events.Notice("Finished reading A small book."))
+        await pilot.pause()
+        assert said == ["Finished reading A small book."]
+        assert "Finished reading" in app.chat.transcript.plain_text()
