@@ -17,14 +17,15 @@ from assistant.asr.whisper import WhisperRecognizer
 from assistant.train import data as train_data
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ASSISTANT_SHARED", REPO.parent / "shared"))
+# Small committed copies of the offline resources in ../shared's layout (data/ljspeech-subset,
+# data/text; provenance and licences in tests/fixtures/README.md): tests never read ../shared.
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    if not (SHARED / "data").is_dir():
-        pytest.fail(f"offline resources not found at {SHARED} (set ASSISTANT_SHARED)")
-    return SHARED
+    """The offline resources tests use: the committed fixtures, with or without ../shared."""
+    return FIXTURES
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,7 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Never touch the real user's config, data or cache."""
     for name in ("CONFIG", "DATA", "CACHE"):
         monkeypatch.setenv(f"ASSISTANT_{name}_DIR", str(tmp_path / name.lower()))
+    monkeypatch.setenv("ASSISTANT_SHARED", str(FIXTURES))  # library defaults: the fixtures too
     return tmp_path
 
 

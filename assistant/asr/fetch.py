@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TextIO
 
 from assistant.asr.models import MODELS, ModelSpec, model_path, models_dir
+from assistant.download import Progress as _Progress
 
 if TYPE_CHECKING:
     from assistant.config import AsrConfig
@@ -31,42 +32,6 @@ _CHUNK = 1 << 16
 
 class FetchError(RuntimeError):
     """A model could not be downloaded or installed; nothing partial was left behind."""
-
-
-class _Progress:
-    """A one-line progress bar on a text stream (redrawn only when the percentage changes)."""
-
-    def __init__(self, stream: TextIO | None, label: str, total: int | None) -> None:
-        self.stream, self.label, self.total = stream, label, total
-        self.done = 0
-        self._shown = -1
-        self._tty = stream is not None and stream.isatty()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.stream is None:
-            return
-        mb = self.done / 1e6
-        if self.total:
-            pct = min(100, self.done * 100 // self.total)
-            step = 1 if self._tty else 10
-            if pct // step == self._shown // step:
-                return
-            self._shown = pct
-            bar = "#" * (pct // 4)
-            text = f"{self.label} [{bar:<25}] {pct:3d}% {mb:.1f}/{self.total / 1e6:.1f} MB"
-        else:
-            if int(mb) == self._shown:
-                return
-            self._shown = int(mb)
-            text = f"{self.label} {mb:.1f} MB"
-        self.stream.write(("\r" if self._tty else "") + text + ("" if self._tty else "\n"))
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.stream is not None and self._tty:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _offline_message(url: str, spec: ModelSpec, dest: Path, reason: object) -> str:

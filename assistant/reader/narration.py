@@ -11,7 +11,7 @@ from assistant.conversation.speaking import Synthesizer
 from assistant.reader.document import Document, pause_after, speakable
 from assistant.tts.voice import SENTENCE_PAUSE
 
-CHARS_PER_SECOND = 14.0  # our voices at rate 1, pauses included (for "time left")
+CHARS_PER_SECOND = 14.0  # at rate 1, pauses included (measured: lj 13.6, joe 16.2) for "time left"
 
 
 @dataclass(frozen=True)

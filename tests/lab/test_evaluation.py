@@ -148,7 +148,7 @@ def test_report_writes_json_png_and_a_table(tmp_path: Path) -> None:
 def test_run_dirs_live_in_the_cache(user_dirs: Path) -> None:
     folder = run_dir("eval", "voice:assistant/voices/lj")
     assert folder.parent == user_dirs / "cache" / "eval"
-    assert folder.name.startswith("voice-voices-lj-")
+    assert folder.name.startswith("voice-assistant-voices-lj-")
 
 
 @pytest.mark.slow
