@@ -17,10 +17,12 @@ from assistant.emotion_auto import EmotionGuesser
 from assistant.events import DocumentOpened, Notice, PipelineEvent
 
 if TYPE_CHECKING:
+    from assistant.asr.engine import Listener
     from assistant.audio.devices import AudioStatus, Microphone, Speaker
     from assistant.conversation.reading import Reader
     from assistant.reader.document import Document
     from assistant.reader.narration import Style
+    from assistant.reconnect import DeviceWatch
     from assistant.reply.engine import ReplyEngine
     from assistant.ui.app import AssistantApp
 
@@ -104,13 +106,21 @@ def build_engine(cfg: Config) -> ReplyEngine:
 
 @dataclass
 class Parts:
-    """What `start_parts` opened, to close when the app quits."""
+    """What `start_parts` opened, to close when the app quits; `watch` reopens the devices
+    after the sound server comes back, and gives the microphone back to `listener`."""
 
     speaker: Speaker | None = None
     mic: Microphone | None = None
     threads: list[threading.Thread] = field(default_factory=list)
+    listener: Listener | None = None
+    watch: DeviceWatch | None = None
+
+    def stop_watching(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
 
     def close(self) -> None:
+        self.stop_watching()  # first: it must not reopen what is closed next
         if self.mic is not None:
             self.mic.stop()
         if self.speaker is not None:
@@ -120,12 +130,11 @@ class Parts:
 
 def start_speaker(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
     """Open the speaker and load the voice; on failure, replies stay text only."""
-    from assistant.audio.devices import AudioError, Speaker, find_device
+    from assistant.audio.devices import AudioError, open_speaker
     from assistant.tts.voice import VoiceError
 
     try:
-        parts.speaker = Speaker(find_device(cfg.audio.output_device, "output"), SPEAKER_RATE)
-        parts.speaker.start()
+        parts.speaker = open_speaker(cfg.audio, SPEAKER_RATE)
     except AudioError as e:
         parts.speaker = None
         pipeline.emit(Notice(f"No speaker ({e}): replies are text only."))
@@ -143,17 +152,16 @@ def start_microphone(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
     from assistant.asr.engine import Listener, create_recognizer
     from assistant.asr.types import AsrError
     from assistant.asr.vad import Endpointer
-    from assistant.audio.devices import AudioError, Microphone, find_device
+    from assistant.audio.devices import AudioError, open_microphone
 
     try:
         recognizer = create_recognizer(cfg.asr)
-        device = find_device(cfg.audio.input_device, "input")
-        parts.mic = Microphone(device, cfg.audio.input_rate, cfg.audio.block_ms).start()
+        parts.mic = open_microphone(cfg.audio)
     except (AudioError, AsrError) as e:
         pipeline.emit(Notice(f"Not listening ({e}): type your messages."))
         return
-    listener = Listener(Endpointer.from_config(cfg.asr, cfg.asr.push_to_talk), recognizer)
-    parts.threads.append(pipeline.start_listening(parts.mic, listener))
+    parts.listener = Listener(Endpointer.from_config(cfg.asr, cfg.asr.push_to_talk), recognizer)
+    parts.threads.append(pipeline.start_listening(parts.mic, parts.listener))
 
 
 def load_model(engine: ReplyEngine, pipeline: Pipeline) -> None:
@@ -169,7 +177,8 @@ def load_model(engine: ReplyEngine, pipeline: Pipeline) -> None:
 def start_parts(
     cfg: Config, audio: AudioStatus, pipeline: Pipeline, engine: ReplyEngine, parts: Parts
 ) -> None:
-    """Everything slow, off the UI thread: the model loads while the voice and devices open."""
+    """Everything slow, off the UI thread: the model loads while the voice and devices open;
+    once a device is open, a watch reopens the devices if the sound server stops and comes back."""
     model = threading.Thread(target=load_model, args=(engine, pipeline), name="llm-load")
     model.daemon = True
     model.start()
@@ -181,6 +190,10 @@ def start_parts(
         _guarded(start_microphone, cfg, pipeline, parts, "Listening")
     else:
         pipeline.emit(Notice("No microphone: type your messages."))
+    if parts.speaker is not None or parts.mic is not None:
+        from assistant.reconnect import DeviceWatch
+
+        parts.watch = DeviceWatch(cfg, pipeline, parts, audio).start()
 
 
 def _guarded(
@@ -287,6 +300,7 @@ def build_app(
             emit(DocumentOpened(document))
 
     def close() -> None:
+        parts.stop_watching()
         if pipeline.reader is not None:
             pipeline.reader.close()
         pipeline.close()

@@ -1,4 +1,4 @@
-"""Command line: `assistant` (the app, also `chat`), `devices`, `say`, `config`, `models`."""
+"""Command line: `assistant` (the app, `chat`), `devices`, `say`, `read`, `config`, `models`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING
 
 from assistant import EMOTIONS, __version__, config, paths
 from assistant.config import Config, ConfigError
+from assistant.tts.rate import MAX_RATE, MIN_RATE, check_rate
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from assistant.reader.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +171,76 @@ def _play(chunks: Iterator[np.ndarray], rate: int) -> int:
     return 0
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    """Read a document aloud in the app, or with -o export it as an audiobook (resumable)."""
+    from assistant.reader.document import DocumentError
+    from assistant.reader.documents import open_document
+
+    try:
+        doc = open_document(args.file.expanduser())
+    except DocumentError as e:
+        print(f"assistant: {e}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        return _read_in_app(doc)
+    return _export(doc, args)
+
+
+def _read_in_app(doc: Document) -> int:
+    """The app, opened on the document (like `cmd_chat`)."""
+    from assistant.audio.devices import AudioError, AudioStatus, probe
+    from assistant.chat import run_chat
+
+    cfg = _load_config()
+    with _output_to(paths.cache_dir() / "assistant.log"):
+        try:
+            audio = probe(cfg.audio)
+        except AudioError as e:
+            audio = AudioStatus(None, None, str(e))
+        if audio.problem:
+            log.warning("audio: %s", audio.problem)
+        run_chat(cfg, audio, document=doc)
+    return 0
+
+
+def _export(doc: Document, args: argparse.Namespace) -> int:
+    """Export to files: 2 for a bad request, 1 if writing failed, 130 when stopped."""
+    from assistant.reader import export as ex
+    from assistant.reader.narration import Narration, Style
+    from assistant.reader.progress import ProgressLine, clock
+    from assistant.tts.voice import Voice, VoiceError
+
+    cfg = _load_config().voice
+    try:
+        chapters = ex.parse_chapters(args.chapters, len(doc.chapters))
+        layout = ex.plan_export(doc, args.output.expanduser(), chapters, args.format)
+        voice = Voice.load(args.voice or cfg.voice)
+    except (ex.ExportError, VoiceError) as e:
+        print(f"assistant: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("assistant: stopped before the export started", file=sys.stderr)
+        return 130
+    style = Style(
+        args.emotion or (cfg.emotion if cfg.emotion != "auto" else "neutral"),
+        cfg.intensity if args.intensity is None else args.intensity,
+        args.rate or cfg.rate,
+        args.read_notes,
+    )
+    progress = ProgressLine(sys.stderr)
+    try:
+        result = ex.export(doc, Narration(doc, voice, style), layout, progress)
+    except (ex.ExportInterrupted, ex.ExportFailed) as e:
+        progress.close()
+        print(f"assistant: {e}", file=sys.stderr)
+        return 130 if isinstance(e, ex.ExportInterrupted) else 1
+    progress.close()
+    files = f"{len(result.files)} file{'s' * (len(result.files) != 1)}"
+    playlist = f" and the playlist {result.playlist.name}" if result.playlist else ""
+    print(f"wrote {files}{playlist} ({clock(result.seconds)} of speech) to {layout.out}")
+    return 0
+
+
 def _fraction(value: str) -> float:
     number = float(value)
     if not 0.0 <= number <= 1.0:
@@ -176,10 +249,10 @@ def _fraction(value: str) -> float:
 
 
 def _rate(value: str) -> float:
-    number = float(value)
-    if not 0.5 <= number <= 2.0:
-        raise argparse.ArgumentTypeError("must be between 0.5 and 2")
-    return number
+    try:
+        return check_rate(float(value))
+    except ValueError as e:  # float("x") or out of range
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,9 +288,38 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--voice", help="voice name or folder (default: from the config)")
     say.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
     say.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
-    say.add_argument("--rate", type=_rate, help="speaking rate, 0.5 to 2")
+    say.add_argument("--rate", type=_rate, help=f"speaking rate, {MIN_RATE:g} to {MAX_RATE:g}")
     say.add_argument("-o", "--output", type=Path, help="write a wav file instead of playing")
     say.set_defaults(func=cmd_say)
+
+    read = sub.add_parser(
+        "read",
+        help="read a document aloud, or export it as an audiobook",
+        description=cmd_read.__doc__,
+    )
+    read.add_argument("file", type=Path, help="the document (txt, md, html, pdf, epub)")
+    read.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="export instead of reading: a folder (one file per chapter + an .m3u playlist) "
+        "or one file (book.flac, .mp3, .opus, .wav); a second run continues an unfinished one",
+    )
+    read.add_argument("--voice", help="voice name or folder (default: from the config)")
+    read.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
+    read.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
+    read.add_argument("--rate", type=_rate, help=f"speaking rate, {MIN_RATE:g} to {MAX_RATE:g}")
+    read.add_argument(
+        "--chapters", metavar="RANGE", help="chapters to export: 3-5, 2, 1,4- (from 1)"
+    )
+    read.add_argument(
+        "--format", choices=("flac", "mp3", "opus", "wav"), help="for a folder (default flac)"
+    )
+    read.add_argument(
+        "--read-notes", action="store_true", help="also say footnote markers and web addresses"
+    )
+    read.set_defaults(func=cmd_read)
 
     cfg = sub.add_parser(
         "config",

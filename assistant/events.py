@@ -100,6 +100,20 @@ class ReadingAt:
     playing: bool
 
 
+@dataclass(frozen=True)
+class AudioChanged:
+    """The sound devices changed (the server stopped, or is back): the names of those that work
+    now, None for one that does not (the shape of audio.devices.AudioStatus)."""
+
+    input_name: str | None
+    output_name: str | None
+    problem: str = ""
+
+    @property
+    def text_mode(self) -> bool:
+        return self.input_name is None and self.output_name is None
+
+
 PipelineEvent = (
     Listening
     | HeardPartial
@@ -113,4 +127,5 @@ PipelineEvent = (
     | TurnLatency
     | DocumentOpened
     | ReadingAt
+    | AudioChanged
 )

@@ -5,25 +5,29 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from assistant.audio.catalog import AudioStatus, Device, Kind, pulse_devices
 from assistant.audio.convert import to_mono
 from assistant.config import AudioConfig
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["input", "output"]
 _PULSE_ENV = {"input": "PULSE_SOURCE", "output": "PULSE_SINK"}
-_open_lock = threading.Lock()  # PULSE_SINK/PULSE_SOURCE are process-wide while a stream opens
+# PULSE_SINK/PULSE_SOURCE are process-wide while a stream opens; a rescan must not run meanwhile
+_open_lock = threading.RLock()
+_open_streams = 0  # streams opened and not yet closed: PortAudio may not be re-initialised then
+STALL_S = 1.5  # a speaker that takes no audio this long while some is queued is dead
+# A new PulseAudio stream asks for a few blocks, then for nothing for up to ~2 s (measured with
+# a null sink): no stall is counted this long after the start.
+START_GRACE_S = 3.0
+POLL_S = 0.2  # how often a waiting microphone checks that its stream still runs
 
 
 class AudioError(RuntimeError):
@@ -40,82 +44,33 @@ def _sd() -> ModuleType:
     return sounddevice
 
 
-@dataclass(frozen=True)
-class Device:
-    """A PortAudio device, or a PulseAudio sink/source reached through the 'pulse' device."""
-
-    index: int
-    name: str
-    inputs: int
-    outputs: int
-    default_rate: float
-    pulse_name: str = ""  # set for PulseAudio sinks/sources
-
-    @property
-    def label(self) -> str:
-        return f"pulse:{self.pulse_name}" if self.pulse_name else self.name
-
-    def can(self, kind: Kind) -> bool:
-        return (self.inputs if kind == "input" else self.outputs) > 0
-
-
-@dataclass(frozen=True)
-class AudioStatus:
-    """What the app can use: device names, or None with the reason in `problem`."""
-
-    input_name: str | None
-    output_name: str | None
-    problem: str = ""
-
-    @property
-    def text_mode(self) -> bool:
-        return self.input_name is None and self.output_name is None
-
-
-def _pulse_devices(pulse_index: int) -> list[Device]:
-    """Sinks and sources of a running PulseAudio server, opened through PortAudio's 'pulse'."""
-    if not shutil.which("pactl"):
-        return []
-    found = []
-    for kind in ("sinks", "sources"):
-        try:
-            out = subprocess.run(
-                ["pactl", "list", "short", kind],
-                capture_output=True,
-                text=True,
-                timeout=3,
-                check=True,
-            ).stdout
-        except (subprocess.SubprocessError, OSError):
-            return []
-        for line in out.splitlines():
-            parts = line.split("\t")
-            if len(parts) > 1:
-                is_in = kind == "sources"
-                found.append(
-                    Device(
-                        pulse_index,
-                        parts[1],
-                        int(is_in),
-                        int(not is_in),
-                        44100.0,
-                        pulse_name=parts[1],
-                    )
-                )
-    return found
+def rescan() -> bool:
+    """Make PortAudio list the devices again (it lists them once, when it starts: a sound server
+    that was down then shows none). Refused (False) while a stream is open, which it would free."""
+    sd = _sd()
+    with _open_lock:
+        if _open_streams:
+            return False
+        sd._terminate()
+        sd._initialize()
+    return True
 
 
 def list_devices() -> list[Device]:
     """All devices PortAudio knows, plus PulseAudio's sinks and sources when a server runs."""
     sd = _sd()
+    with _open_lock:
+        found = list(sd.query_devices())
+        if not found and rescan():  # PortAudio may have started while the server was down
+            found = list(sd.query_devices())
     devices = [
         Device(
             i, d["name"], d["max_input_channels"], d["max_output_channels"], d["default_samplerate"]
         )
-        for i, d in enumerate(sd.query_devices())
+        for i, d in enumerate(found)
     ]
     pulse = next((d for d in devices if d.name == "pulse"), None)
-    return devices + (_pulse_devices(pulse.index) if pulse else [])
+    return devices + (pulse_devices(pulse.index) if pulse else [])
 
 
 def find_device(spec: str, kind: Kind) -> Device | None:
@@ -141,6 +96,7 @@ def find_device(spec: str, kind: Kind) -> Device | None:
 
 def _open(kind: Kind, device: Device | None, **kwargs: Any) -> Any:
     """Open a PortAudio stream on a device (routing PulseAudio names through the env)."""
+    global _open_streams
     sd = _sd()
     cls = sd.InputStream if kind == "input" else sd.OutputStream
     env = _PULSE_ENV[kind]
@@ -149,12 +105,14 @@ def _open(kind: Kind, device: Device | None, **kwargs: Any) -> Any:
         if device is not None and device.pulse_name:
             os.environ[env] = device.pulse_name
         try:
-            return cls(
+            stream = cls(
                 device=None if device is None else device.index,
                 channels=1,
                 dtype="float32",
                 **kwargs,
             )
+            _open_streams += 1
+            return stream
         except Exception as e:  # PortAudioError, ValueError: no such device, no server
             name = "the default device" if device is None else device.label
             raise AudioError(f"cannot open {kind} {name}: {e}") from None
@@ -165,13 +123,49 @@ def _open(kind: Kind, device: Device | None, **kwargs: Any) -> Any:
                 os.environ[env] = saved
 
 
+def _release(stream: Any, drain: bool, timeout: float = 2.0) -> None:
+    """Stop (letting buffered audio sound if `drain`) and close a stream; a stream whose server
+    hangs is left to a background thread after `timeout`, so the caller never hangs."""
+
+    def close() -> None:
+        global _open_streams
+        try:
+            if not stream.stopped:
+                stream.stop() if drain else stream.abort()
+        except Exception as e:  # the server is gone: closing still frees the stream
+            log.debug("stopping a stream: %s", e)
+        try:
+            stream.close()
+        except Exception as e:
+            log.warning("closing a stream: %s", e)
+        with _open_lock:
+            _open_streams -= 1
+
+    thread = threading.Thread(target=close, name="audio-close", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        log.warning("an audio stream did not close within %.0f s; left behind", timeout)
+
+
+def _stream_problem(stream: Any) -> str | None:
+    """Why an open stream no longer runs (PortAudio ends it when the server goes away)."""
+    try:
+        if stream.active:
+            return None
+    except Exception as e:  # PortAudioError
+        return f"its audio stream failed ({e})"
+    return "its audio stream ended (did the sound server stop?)"
+
+
 def _device_name(kind: Kind, device: Device | None) -> str:
     if device is not None:
         return device.label
     sd = _sd()
     try:
         index = sd.default.device[0 if kind == "input" else 1]
-        name = str(sd.query_devices(index)["name"])
+        with _open_lock:
+            name = str(sd.query_devices(index)["name"])
     except Exception:
         name = "default"
     return f"{name} (default)"
@@ -188,7 +182,7 @@ def probe(cfg: AudioConfig) -> AudioStatus:
     for kind, spec in pairs:
         try:
             device = find_device(spec, kind)
-            _open(kind, device, samplerate=cfg.input_rate).close()
+            _release(_open(kind, device, samplerate=cfg.input_rate), drain=False)
             names[kind] = _device_name(kind, device)
         except AudioError as e:
             names[kind] = None
@@ -197,7 +191,12 @@ def probe(cfg: AudioConfig) -> AudioStatus:
 
 
 class Speaker:
-    """Plays float32 audio chunks back to back; stop() silences it at once."""
+    """Plays float32 audio chunks back to back; stop() silences it at once.
+
+    A speaker whose stream ends (the sound server went away) or stalls (takes no audio for
+    `STALL_S` while some is queued, after its first `START_GRACE_S`) has an `error`: it is no
+    longer `playing`, and play() raises.
+    """
 
     def __init__(
         self, device: Device | None = None, sample_rate: int = 22050, block_frames: int = 512
@@ -212,6 +211,8 @@ class Speaker:
         self._idle.set()
         self._lock = threading.Lock()  # the audio thread and stop() both touch the queue state
         self._stream: Any = None
+        self._error: str | None = None
+        self._asked = 0.0  # monotonic time the device last asked for audio, or audio was queued
         self.delay = 0.1  # seconds from handing a block to the device until it sounds
 
     def start(self) -> Speaker:
@@ -223,10 +224,12 @@ class Speaker:
             latency="low",
             callback=self._fill,
         )
+        self._asked = time.monotonic() + START_GRACE_S
         self._stream.start()
         return self
 
     def _fill(self, out: np.ndarray, frames: int, when: Any, _status: Any) -> None:
+        self._asked = max(self._asked, time.monotonic())  # (in the start's grace: its end)
         self.delay = max(0.0, when.outputBufferDacTime - when.currentTime) or self.delay
         with self._lock:
             done = self._copy_into(out, frames)
@@ -251,8 +254,25 @@ class Speaker:
             self._idle.set()
         return done
 
+    @property
+    def error(self) -> str | None:
+        """Why the speaker stopped working (None while it works); checked when asked."""
+        stream = self._stream
+        if self._error is None and stream is not None:
+            problem = _stream_problem(stream)
+            quiet = time.monotonic() - self._asked
+            if problem is None and not self._idle.is_set() and quiet > STALL_S:
+                problem = f"the device took no audio for {quiet:.1f} s"
+            if problem is not None and self._stream is stream:  # not closed meanwhile
+                log.warning("the speaker stopped: %s", problem)
+                self._error = problem
+                self._drop()
+        return self._error
+
     def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None:
         """Queue audio after whatever is playing; returns at once."""
+        if self.error is not None:
+            raise AudioError(f"the speaker stopped: {self._error}")
         if self._stream is None:
             raise AudioError("speaker is not started")
         audio = np.asarray(samples, dtype=np.float32).reshape(-1)
@@ -261,12 +281,14 @@ class Speaker:
             return
         with self._lock:
             self._queued += len(audio)
+            if self._idle.is_set():  # a stall counts from now, not from the last idle block
+                self._asked = max(self._asked, time.monotonic())
             self._idle.clear()
             self._chunks.put(np.clip(audio, -1.0, 1.0))
 
     @property
     def playing(self) -> bool:
-        return not self._idle.is_set()
+        return not self._idle.is_set() and self.error is None
 
     @property
     def progress(self) -> tuple[float, float]:
@@ -274,11 +296,28 @@ class Speaker:
         return self._played / self.sample_rate, self._queued / self.sample_rate
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until everything queued has been played; False on timeout."""
-        if not self._idle.wait(timeout):
+        """Block until everything queued has been played; False on timeout or failure."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self._idle.wait(POLL_S):
+            if self.error is not None or (end is not None and time.monotonic() > end):
+                return False
+        if self.error is not None:
             return False
         time.sleep(self.delay + 0.05)  # the device still sounds what it buffers
         return True
+
+    def _drop(self, reset: bool = False) -> int:
+        """Forget everything queued; the frames played until now (counted from zero again if
+        `reset`)."""
+        with self._lock:
+            played = self._played
+            while not self._chunks.empty():
+                self._chunks.get_nowait()
+            self._current = None
+            if reset:
+                self._played, self._queued = 0, 0
+            self._idle.set()
+        return played
 
     def stop(self) -> float:
         """Drop everything queued (the stream stays open, so the next play starts at once).
@@ -287,20 +326,13 @@ class Speaker:
         (about one `latency`) still sounds; aborting the stream would be faster but reopening a
         PulseAudio stream costs a few hundred milliseconds.
         """
-        with self._lock:
-            played = self._played / self.sample_rate
-            while not self._chunks.empty():
-                self._chunks.get_nowait()
-            self._current, self._played, self._queued = None, 0, 0
-            self._idle.set()
-        return played
+        return self._drop(reset=True) / self.sample_rate
 
     def close(self) -> None:
         """Let what was handed to the device finish sounding, then release it."""
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            _release(stream, drain=self._error is None)
         self._idle.set()
 
 
@@ -318,6 +350,7 @@ class Microphone:
         self.block_frames = sample_rate * block_ms // 1000
         self._blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=max_blocks)
         self._stream: Any = None
+        self._error: str | None = None
         self.dropped = 0  # blocks lost because nobody read them
 
     def start(self) -> Microphone:
@@ -339,17 +372,36 @@ class Microphone:
             self._blocks.put_nowait(data[:, 0].copy())
             self.dropped += 1
 
+    @property
+    def error(self) -> str | None:
+        """Why the microphone stopped working (its stream ended, or it went silent-dead)."""
+        stream = self._stream
+        if self._error is None and stream is not None:
+            problem = _stream_problem(stream)
+            if problem is not None and self._stream is stream:
+                self._error = problem
+        return self._error
+
     def blocks(self, timeout: float = 2.0) -> Iterator[np.ndarray]:
-        """Yield blocks until stop(); raise AudioError if the device goes silent-dead."""
+        """Yield blocks until stop(); raise AudioError if the stream ends or the device goes
+        silent-dead (no block for `timeout` seconds)."""
+        last = time.monotonic()
         while self._stream is not None:
             try:
-                yield self._blocks.get(timeout=timeout)
+                block = self._blocks.get(timeout=min(POLL_S, timeout))
             except queue.Empty:
                 if self._stream is None:
                     return
-                raise AudioError(
-                    f"the microphone delivered no audio for {timeout:.0f} s (unplugged or muted?)"
-                ) from None
+                if self.error is None and time.monotonic() - last > timeout:
+                    self._error = (
+                        f"the microphone delivered no audio for {timeout:.0f} s "
+                        "(unplugged or muted?)"
+                    )
+                if self._error is not None:
+                    raise AudioError(self._error) from None
+                continue
+            last = time.monotonic()
+            yield block
 
     def read(self, seconds: float) -> np.ndarray:
         """Record a fixed duration (from now) and return it as one array."""
@@ -368,7 +420,16 @@ class Microphone:
     def stop(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream.abort()
-            stream.close()
+            _release(stream, drain=False)
 
     close = stop
+
+
+def open_speaker(cfg: AudioConfig, sample_rate: int) -> Speaker:
+    """The configured speaker, started (AudioError if it cannot open)."""
+    return Speaker(find_device(cfg.output_device, "output"), sample_rate).start()
+
+
+def open_microphone(cfg: AudioConfig) -> Microphone:
+    """The configured microphone, recording (AudioError if it cannot open)."""
+    return Microphone(find_device(cfg.input_device, "input"), cfg.input_rate, cfg.block_ms).start()

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.audio.convert import to_mono
 from assistant.conversation.listening import Ears
-from assistant.conversation.speaking import Output, Synthesizer
+from assistant.conversation.speaking import Output, Synthesizer, speaker_error
 from assistant.conversation.turns import SentenceCutter, Timing, Turn, VoiceSettings
 from assistant.events import (
     DocumentOpened,
@@ -43,13 +43,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SPEAKER_LOST = "The sound server stopped: replies are text only until it is back."
+
 
 class Pipeline:
     """Runs the conversation: answers text, speaks it sentence by sentence, stops on barge-in.
 
     Parts are passed in; `voice` and `speaker` may be None (text only), and may be set later
-    (the app opens them in the background). `emit` gets every PipelineEvent, from the pipeline's
-    threads; `settings_fn` gives the UI's current choices and is read before each sentence.
+    (the app opens them in the background, and again when the sound server is back); a speaker
+    that stops working is dropped (`speaker_lost`) and the reply goes on as text. `emit` gets
+    every PipelineEvent, from the pipeline's threads; `settings_fn` gives the UI's current
+    choices and is read before each sentence.
     A reply cut off by the model's token limit is spoken to its last word, as it is shown.
     """
 
@@ -129,6 +133,9 @@ class Pipeline:
             self.emit(EmotionChanged(action.emotion, action.intensity))
         elif isinstance(action, SetVoice):
             self.load_voice(action.name)
+        speaker = self.speaker
+        if speaker is not None and (reason := speaker_error(speaker)) is not None:
+            self.speaker_lost(speaker, reason)
         speaks = self.speaker is not None and self.voice is not None
         worker = None
         if speaks:
@@ -181,15 +188,20 @@ class Pipeline:
 
     def _speak(self, turn: Turn) -> None:
         """The TTS worker: synthesise each sentence and queue it on the speaker."""
-        assert self.speaker is not None
-        playback = turn.speak_on(self.speaker)
+        speaker = self.speaker
+        assert speaker is not None
+        playback = turn.speak_on(speaker)
         while not turn.cancelled.is_set():
             sentence = turn.sentences.get()
             if sentence is None or not playback.wait_for_room():
                 break
             for audio, rate, last in self._synthesize(turn, sentence):
                 self._queue_audio(turn, sentence, audio, rate, last)
-        playback.wait_until_played(getattr(self.speaker, "delay", 0.0))  # the buffer sounds
+        playback.wait_until_played(getattr(speaker, "delay", 0.0))  # the buffer sounds
+        if (reason := playback.failure) is not None:  # the rest of the reply is text only
+            self.speaker_lost(speaker, reason)
+            while turn.sentences.get() is not None:  # the text goes on to its end (or a stop)
+                pass
         self._finish(turn)
 
     def _synthesize(self, turn: Turn, sentence: str) -> Iterator[tuple[np.ndarray, int, bool]]:
@@ -233,7 +245,7 @@ class Pipeline:
         seconds = len(audio) / rate
         with turn.lock:
             turn.rate = turn.rate or rate
-            if turn.cancelled.is_set():
+            if turn.cancelled.is_set() or turn.playback.failure is not None:
                 return
             turn.audio.append(audio if rate == turn.rate else to_mono(audio, rate, turn.rate))
             first = not turn.sounding
@@ -296,6 +308,27 @@ class Pipeline:
             self.reply_engine.truncate_last_reply(heard)
             log.info("barge-in: kept %d of %d characters", len(heard), len(text.strip()))
 
+    def speaker_lost(self, speaker: Output, reason: str) -> None:
+        """`speaker` stopped working (from any thread, once or more): say so, go on in text
+        mode until a speaker is set again; the reply being said goes on as text, and a document
+        being read pauses at its place."""
+        with self._lock:
+            if self.speaker is not speaker:
+                return  # already dropped, or not the pipeline's speaker
+            self.speaker = None
+            turn = self._turn
+        log.warning("the speaker stopped (%s): text only", reason)
+        if turn is not None and turn.playback is not None and turn.playback.speaker is speaker:
+            with turn.lock:
+                sounding, turn.sounding = turn.sounding, False
+            if sounding:
+                self._set_speaking(False)
+        reading = self.reader is not None and self.reader.playing
+        if self.reader is not None:
+            self.reader.pause()
+        note = " Reading paused at its place." if reading else ""
+        self.emit(Notice(SPEAKER_LOST + note))
+
     def pause(self) -> None:
         """Stop the sound but keep the place; resume() goes on from there."""
         turn = self._turn
@@ -307,7 +340,7 @@ class Pipeline:
     def resume(self) -> None:
         turn = self._turn
         playback = turn.playback if turn is not None else None
-        if turn is None or playback is None or playback.paused_at is None:
+        if turn is None or playback is None or playback.paused_at is None or playback.failure:
             return
         with turn.lock:
             start, playback.paused_at = playback.paused_at, None

@@ -1,7 +1,8 @@
 """Reading a document aloud: a sentence at a time from the cursor, a few seconds ahead at most.
 
-Pausing (Esc, barge-in, "pause") keeps the place: the sentence that was sounding is where
-reading goes on. The place is saved whenever a new sentence starts sounding.
+Pausing (Esc, barge-in, "pause", a speaker that stops working) keeps the place: the sentence
+that was sounding is where reading goes on. The place is saved whenever a new sentence starts
+sounding.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.05  # how often the sounding sentence is checked
 _END = np.zeros(0, np.float32)  # queued after the last sentence: reading it means the end
+LOST = "The speaker stopped: reading paused at its place."
 
 
 class Reader:
@@ -88,13 +90,20 @@ class Reader:
 
     def pause(self) -> None:
         """Silence at once, keeping the place (the sentence that was sounding)."""
+        self._halt()
+
+    def _halt(self, only: Playback[int] | None = None, note: str = "") -> None:
+        """Pause the playback (`only` that one, if given), saying `note` if it was paused."""
         with self._lock:
-            playback, self._playback = self._playback, None
-            if playback is None:
+            playback = self._playback
+            if playback is None or (only is not None and playback is not only):
                 return
+            self._playback = None
             playback.cancel()
         self.places.save(self.doc, self.cursor.index)
         self.emit(ReadingAt(self.cursor.index, playing=False))
+        if note:
+            self.emit(Notice(note))
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()
@@ -148,13 +157,17 @@ class Reader:
         """Report the sentence sounding now and save it as the place; notice the end."""
         shown = -1
         while not playback.cancelled.wait(POLL_S):
+            if playback.failure is not None:
+                self._halt(playback, LOST)
+                return
             index = playback.current()
             if index is None or index == shown:
                 continue
             if index >= len(self.doc.sentences):
-                if not playback.wait_until_played(getattr(playback.speaker, "delay", 0.0)):
-                    return
-                self._finished(playback)
+                if playback.wait_until_played(getattr(playback.speaker, "delay", 0.0)):
+                    self._finished(playback)
+                elif playback.failure is not None:
+                    self._halt(playback, LOST)
                 return
             shown = self.cursor.go_to(index)
             self.places.save(self.doc, index)

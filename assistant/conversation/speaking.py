@@ -14,6 +14,8 @@ from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
+from assistant.audio.devices import AudioError
+
 MAX_AHEAD_S = 8.0  # synthesis waits while this much audio is queued but not yet played
 HEARD_SLACK_S = 0.05  # an item counts as heard when its speech ended this close to the cut
 
@@ -39,7 +41,11 @@ class Synthesizer(Protocol):
 
 
 class Output(Protocol):
-    """A speaker (assistant.audio.devices.Speaker) or a fake."""
+    """A speaker (assistant.audio.devices.Speaker) or a fake.
+
+    A speaker may also have `error` (see `speaker_error`): why it stopped working, e.g. the
+    sound server went away; a dead speaker is not `playing` and its play() raises AudioError.
+    """
 
     def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None: ...
 
@@ -50,6 +56,12 @@ class Output(Protocol):
 
     @property
     def playing(self) -> bool: ...
+
+
+def speaker_error(speaker: Output) -> str | None:
+    """Why `speaker` stopped working; None while it works (and for speakers that cannot fail)."""
+    error = getattr(speaker, "error", None)
+    return None if error is None else str(error)
 
 
 class Playback(Generic[T]):
@@ -74,6 +86,12 @@ class Playback(Generic[T]):
         self.queued_s = 0.0
         self.offset_s = 0.0  # playback time at which the speaker's progress counts from zero
         self.paused_at: float | None = None
+        self._failure: str | None = None
+
+    @property
+    def failure(self) -> str | None:
+        """Why the speaker stopped working mid-way (None while it works): nothing more sounds."""
+        return self._failure or speaker_error(self.speaker)
 
     def played(self) -> float:
         """Seconds of this playback that reached the speaker."""
@@ -82,14 +100,15 @@ class Playback(Generic[T]):
         return self.offset_s + self.speaker.progress[0]
 
     def wait_for_room(self) -> bool:
-        """Wait while plenty is queued and unplayed; False once cancelled."""
-        while self.queued_s - self.played() > self.ahead_s:
+        """Wait while plenty is queued and unplayed; False once cancelled or the speaker failed."""
+        while self.queued_s - self.played() > self.ahead_s and self.failure is None:
             if self.cancelled.wait(0.05):
                 return False
-        return not self.cancelled.is_set()
+        return not self.cancelled.is_set() and self.failure is None
 
     def queue(self, item: T, audio: np.ndarray, rate: int, speech_s: float | None = None) -> bool:
-        """Queue `audio` for `item` (its first `speech_s` s are speech); False if cancelled."""
+        """Queue `audio` for `item` (its first `speech_s` s are speech); False if cancelled or
+        the speaker failed."""
         seconds = len(audio) / rate
         with self.lock:
             if self.cancelled.is_set():
@@ -98,7 +117,11 @@ class Playback(Generic[T]):
             self.marks.append((item, self.queued_s, self.queued_s + speech))
             self.queued_s += seconds
             if self.paused_at is None and len(audio):
-                self.speaker.play(audio, rate)
+                try:
+                    self.speaker.play(audio, rate)
+                except AudioError as e:  # the speaker died (or was closed)
+                    self._failure = speaker_error(self.speaker) or str(e)
+                    return False
         return True
 
     def current(self) -> T | None:
@@ -120,10 +143,15 @@ class Playback(Generic[T]):
         return self.played() >= self.queued_s - 1e-3 or not self.speaker.playing
 
     def wait_until_played(self, extra_s: float = 0.0) -> bool:
-        """Wait until everything queued has sounded (plus `extra_s`); False if cancelled."""
-        while not self.cancelled.is_set() and (self.paused_at is not None or self.speaker.playing):
+        """Wait until everything queued has sounded (plus `extra_s`); False if cancelled or the
+        speaker failed (a dead speaker is not `playing`, so this never waits on it)."""
+        while (
+            not self.cancelled.is_set()
+            and self.failure is None
+            and (self.paused_at is not None or self.speaker.playing)
+        ):
             time.sleep(0.02)
-        return not self.cancelled.wait(extra_s)
+        return self.failure is None and not self.cancelled.wait(extra_s)
 
     def cancel(self) -> float:
         """Silence it now; returns the seconds played."""
@@ -142,10 +170,15 @@ class Playback(Generic[T]):
 
 
 def play_stream(chunks: Iterable[np.ndarray], speaker: Output, sample_rate: int) -> float:
-    """Play chunks as they come, a few seconds ahead at most; returns the seconds played."""
+    """Play chunks as they come, a few seconds ahead at most; returns the seconds played.
+
+    Raises AudioError if the speaker stops working meanwhile."""
     playback: Playback[int] = Playback(speaker)
     for number, chunk in enumerate(chunks):
-        playback.wait_for_room()
+        if not playback.wait_for_room():
+            break
         playback.queue(number, np.asarray(chunk, np.float32), sample_rate)
     playback.wait_until_played(getattr(speaker, "delay", 0.0))
+    if playback.failure is not None:
+        raise AudioError(f"the speaker stopped: {playback.failure}")
     return playback.queued_s

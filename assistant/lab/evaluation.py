@@ -229,7 +229,9 @@ def _piper(threads: int) -> SynthFn:
     return lambda text: (voice.synthesize(text), voice.sample_rate)
 
 
-def _voice(path: Path, emotion: str | None, intensity: float | None, threads: int) -> SynthFn:
+def _voice(
+    path: Path, emotion: str | None, intensity: float | None, threads: int, rate: float = 1.0
+) -> SynthFn:
     """Our own voice through `assistant.tts.voice.Voice` (imported only when asked for)."""
     try:
         module = importlib.import_module("assistant.tts.voice")
@@ -247,7 +249,7 @@ def _voice(path: Path, emotion: str | None, intensity: float | None, threads: in
         voice = module.Voice.load(path)
     except (OSError, ValueError, RuntimeError) as err:  # VoiceError is a RuntimeError
         raise EvaluationError(f"cannot load the voice {path}: {err}") from err
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"rate": rate}
     if emotion is not None:
         options["emotion"] = emotion
     if intensity is not None:
@@ -267,10 +269,15 @@ def load_system(
     intensity: float | None = None,
     threads: int = 2,
     shared: Path | None = None,
+    rate: float = 1.0,
 ) -> System:
-    """piper-joe | lj-recordings | voice:<path to voices/name>, with its first n items."""
-    if (emotion is not None or intensity is not None) and not spec.startswith("voice:"):
-        raise EvaluationError(f"--emotion/--intensity apply to voice:<path> only, not {spec}")
+    """piper-joe | lj-recordings | voice:<voice name or folder>, with its first n items."""
+    if (emotion is not None or intensity is not None or rate != 1.0) and not spec.startswith(
+        "voice:"
+    ):
+        raise EvaluationError(
+            f"--emotion/--intensity/--rate apply to voice:<path> only, not {spec}"
+        )
     if spec == "lj-recordings":
         pairs = lj_items(n, shared)
         note = "recordings: RTF and latency measure reading the files, not synthesis"
@@ -282,7 +289,10 @@ def load_system(
         name = f"voice-{path.name}" + (f"-{emotion}" if emotion else "")
         if intensity is not None:
             name += f"-{intensity:g}"
-        return System(name, _voice(path, emotion, intensity, threads), sentence_items(n, shared))
+        if rate != 1.0:
+            name += f"-x{rate:g}"
+        speak = _voice(path, emotion, intensity, threads, rate)
+        return System(name, speak, sentence_items(n, shared))
     raise EvaluationError(f"unknown system {spec!r}; choose one of {', '.join(SYSTEMS)}")
 
 

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "calm")
+from assistant import EMOTIONS  # the one list; a voice's emotion embedding rows follow it
+from assistant.tts.rate import scale_durations
 
 
 @dataclass(frozen=True)
@@ -345,8 +346,13 @@ class AcousticModel(nn.Module):
         intensity: float = 1.0,
         rate: float = 1.0,
         pitched: Tensor | None = None,
+        spoken: Tensor | None = None,
     ) -> Tensor:
         """One utterance: ids (N,) → log mel (80, T).
+
+        `rate` divides the durations only (`rate.scale_durations`): each `spoken` token ((N,)
+        bool: the phonemes; default all) keeps at least one frame, pitch and energy stay as
+        predicted.
 
         Durations and loudness come from the emotion's prediction. The emotion's pitch is the
         rule the pitch predictor is trained towards (`emotion_pitch`: shift, wider or narrower
@@ -364,8 +370,8 @@ class AcousticModel(nn.Module):
         strength = torch.tensor([float(intensity)], device=dev)
         feeling = torch.tensor([emotion], device=dev)
         log_dur, pitch, energy = self.predict_prosody(h, pad, feeling, strength)
-        frames = (torch.exp(log_dur) - 1.0).clamp(min=0.0) / rate
-        durations = torch.round(frames).long().masked_fill(pad, 0)
+        talking = (spoken.to(dev)[None] if spoken is not None else ~pad) & ~pad  # (1, N)
+        durations = scale_durations(torch.exp(log_dur) - 1.0, talking, rate).masked_fill(pad, 0)
         if int(durations.sum()) == 0:
             durations[0, 0] = 1
         if emotion == 0 or intensity <= 0:

@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -157,9 +158,11 @@ def _suffixed(word: str) -> list[str] | None:
     """Possessives and contractions of a dictionary word: "robot's", "dogs'", "Kim'll"."""
     base, _, suffix = word.rpartition("'")
     prons = cmu_dict().get(base)
-    if not prons:
-        return None
-    pron = list(prons[0])
+    return _with_suffix(list(prons[0]), suffix) if prons else None
+
+
+def _with_suffix(pron: list[str], suffix: str) -> list[str] | None:
+    """`pron` with the sound of an apostrophe suffix ("s", "ll", ...); None for unknown ones."""
     if suffix == "s":
         return pron + (
             ["IH0", "Z"] if pron[-1] in _SIBILANTS else ["S"] if pron[-1] in _VOICELESS else ["Z"]
@@ -198,8 +201,12 @@ def _join(prons: list[list[str]]) -> list[str]:
     return out
 
 
-def phonemes_of(normalized: str) -> list[str]:
-    """Tokens for text that `normalize` already made speakable: phonemes, boundaries, pauses."""
+def phonemes_of(normalized: str, given: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+    """Tokens for text that `normalize` already made speakable: phonemes, boundaries, pauses.
+
+    `given` maps (lower-case) words to their phonemes ahead of the dictionary: the placeholders
+    of the user's ARPAbet pronunciations (`lexicon.Lexicon.apply`).
+    """
     items = _TOKENS.findall(normalized)
     out: list[str] = []
     for i, item in enumerate(items):
@@ -207,10 +214,25 @@ def phonemes_of(normalized: str) -> list[str]:
             if out and out[-1] not in PUNCTUATION:
                 out.append(item)
             continue
-        pron = ["EY1"] if item == "A" and _is_spelled(items, i) else list(_word(item))
+        if item == "A" and _is_spelled(items, i):
+            pron = ["EY1"]
+        else:
+            pron = _given(item.lower(), given) if given else list(_word(item))
         if pron:
             out.extend([BOUNDARY, *pron] if out else pron)
     return out
+
+
+def _given(word: str, given: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """A word's phonemes from `given` (also with 's, 'll ... or as part of a hyphenated word)."""
+    if word in given:
+        return list(given[word])
+    base, apostrophe, suffix = word.rpartition("'")
+    if apostrophe and base in given:
+        return _with_suffix(list(given[base]), suffix) or list(given[base])
+    if "-" in word and any(part in given for part in word.split("-")):
+        return _join([_given(part, given) for part in word.split("-") if part])
+    return list(_word(word))
 
 
 def _is_spelled(items: list[str], i: int) -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+from assistant.tts.lexicon import Lexicon, user_lexicon
 from assistant.tts.normalize import normalize
 from assistant.tts.phonemes import BOUNDARY, PAD_ID, PUNCTUATION, SYMBOLS, phonemes_of, spell
 
@@ -149,9 +150,14 @@ def _cut_point(text: str, start: int, limit: int) -> int:
     return limit
 
 
-def phonemize(text: str) -> list[str]:
-    """ARPAbet phonemes with stress, " " between words and , . ? ! ; : — as pauses."""
-    tokens = phonemes_of(normalize(text))
+def phonemize(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """ARPAbet phonemes with stress, " " between words and , . ? ! ; : — as pauses.
+
+    The pronunciation dictionary (`lexicon`; by default the user's file) rewrites the text
+    first and gives its ARPAbet words their phonemes as written.
+    """
+    rewritten, given = (lexicon if lexicon is not None else user_lexicon()).apply(text)
+    tokens = phonemes_of(normalize(rewritten), given)
     if not any(token != BOUNDARY and token not in PUNCTUATION for token in tokens):
         letters = spell(text[:1000])  # the last resort for Latin letters normalisation dropped
         if letters:

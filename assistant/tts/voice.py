@@ -15,11 +15,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from assistant import paths
+from assistant import EMOTIONS, paths
 from assistant.tts import features, text
-from assistant.tts.model import EMOTIONS, AcousticModel, ModelConfig
+from assistant.tts.model import AcousticModel, ModelConfig
 from assistant.tts.phonemes import BOUNDARY, PAD, PITCHED, PUNCTUATION
-from assistant.tts.vocoder import Vocoder
+from assistant.tts.rate import check_rate
+from assistant.tts.vocoder import Vocoder, VocoderError
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +33,27 @@ class VoiceError(RuntimeError):
     """A voice folder is missing, incomplete or corrupt; the message names the file."""
 
 
+def _checked(rate: float) -> float:
+    try:
+        return check_rate(rate)
+    except ValueError as e:
+        raise ValueError(f"rate {rate}: {e}") from None
+
+
 def symbols_digest(symbols: tuple[str, ...] | list[str]) -> str:
     return hashlib.sha256("\n".join(symbols).encode("utf-8")).hexdigest()[:16]
 
 
 def find_voice(name_or_path: str | Path) -> Path:
-    """A path to a voice folder, or a name looked up in the data dir, then in voices/."""
+    """A path to a voice folder, or a voice's name (the user's data dir, then the shipped ones)."""
     candidate = Path(name_or_path)
     if candidate.is_dir():
         return candidate
-    for root in (paths.data_dir() / "voices", paths.repo_voices_dir()):
-        if (root / str(name_or_path)).is_dir():
-            return root / str(name_or_path)
-    known = sorted(p.name for p in paths.repo_voices_dir().glob("*") if p.is_dir())
-    raise VoiceError(f"no voice '{name_or_path}' (available: {', '.join(known) or 'none'})")
+    folders = paths.voice_folders()
+    if str(name_or_path) in folders:
+        return folders[str(name_or_path)]
+    known = ", ".join(folders) or "none"
+    raise VoiceError(f"no voice '{name_or_path}' (available: {known})")
 
 
 def load_weights(path: Path) -> dict[str, torch.Tensor]:
@@ -109,7 +117,11 @@ class Voice:
             raise VoiceError(
                 f"{folder / 'model.safetensors'} does not fit voice.json: {e}"
             ) from None
-        return cls(info, model.eval(), Vocoder.load(info.vocoder))
+        try:
+            vocoder = Vocoder.load(info.vocoder)
+        except VocoderError as e:  # its package missing or corrupt: the voice cannot speak
+            raise VoiceError(f"the voice {info.name} cannot load its vocoder: {e}") from None
+        return cls(info, model.eval(), vocoder)
 
     def sentence_audio(
         self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
@@ -138,11 +150,13 @@ class Voice:
         """(80, T) log mel of one sentence, or None if it has nothing to say."""
         if emotion not in EMOTIONS:
             raise ValueError(f"unknown emotion '{emotion}' (one of {', '.join(EMOTIONS)})")
+        _checked(rate)
         tokens = text.phonemize(sentence)
         if not any(t not in _NOT_SPOKEN for t in tokens):
             return None
         ids = text.symbol_ids(tokens)
         pitched = torch.tensor([token in PITCHED for token in tokens])
+        spoken = torch.tensor([token not in _NOT_SPOKEN for token in tokens])
         return self.model.infer(
             torch.tensor(ids),
             self.info.speaker_id,
@@ -150,6 +164,7 @@ class Voice:
             max(0.0, min(1.0, intensity)),
             rate,
             pitched,
+            spoken,
         )
 
     def stream(
@@ -157,7 +172,7 @@ class Voice:
     ) -> Iterator[np.ndarray]:
         """Audio a sentence at a time (each followed by a short pause), lazily; the first
         sentence comes in two pieces, so playing can start before it is all made."""
-        pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / rate), np.float32)
+        pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / _checked(rate)), np.float32)
         started = False
         for start, end in text.sentence_spans(content):
             sentence = content[start:end]

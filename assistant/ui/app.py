@@ -198,6 +198,8 @@ class AssistantApp(App[None]):
                 self.reader.show_at(index, playing)
             case events.Listening(engine):
                 self.set_speech_engine(engine)
+            case events.AudioChanged() as audio:
+                self.set_audio(audio)
             case events.TurnLatency(total=total) if total is not None:
                 self._latencies.append(total)
                 p50, p95 = np.percentile(self._latencies[-100:], [50, 95])

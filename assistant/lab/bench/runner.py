@@ -56,6 +56,11 @@ class BenchConfig:
     repeats: int = 3  # timings are the best of this many runs
     paragraph: tuple[str, ...] = PARAGRAPH
     voice: str | None = None  # voices/<name> folder for the "voice" measurement
+    minutes: float = 60.0  # speech in the book the "reading" row exports
+
+
+def _ten_minutes(config: BenchConfig) -> float:
+    return 600.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Measurement:
     name: str
     description: str
     run: Callable[[BenchConfig], Metrics]
+    timeout_s: Callable[[BenchConfig], float] = _ten_minutes  # the child is stopped after this
 
 
 @dataclass(frozen=True)
@@ -82,14 +88,14 @@ REGISTRY: dict[str, Measurement] = {}
 
 
 def measurement(
-    name: str, description: str
+    name: str, description: str, timeout_s: Callable[[BenchConfig], float] = _ten_minutes
 ) -> Callable[[Callable[[BenchConfig], Metrics]], Callable[[BenchConfig], Metrics]]:
     """Register a function (BenchConfig → metrics) under name."""
 
     def register(run: Callable[[BenchConfig], Metrics]) -> Callable[[BenchConfig], Metrics]:
         if name in REGISTRY:
             raise ValueError(f"measurement {name!r} is registered twice")
-        REGISTRY[name] = Measurement(name, description, run)
+        REGISTRY[name] = Measurement(name, description, run, timeout_s)
         return run
 
     return register
@@ -180,7 +186,7 @@ def run_bench(only: Sequence[str] | None = None, config: BenchConfig | None = No
     rows = []
     for name in names:
         log.info("measuring %s", name)
-        rows.append(run_isolated(name, settings))
+        rows.append(run_isolated(name, settings, REGISTRY[name].timeout_s(settings)))
     return BenchReport(settings, tuple(rows), load_start, os.getloadavg())
 
 
