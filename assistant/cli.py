@@ -23,15 +23,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+LOG_BYTES = 1 << 20  # the log file is rotated at start-up once it is this big
+LOG_KEEP = 3  # assistant.log.1 .. .3 are kept
+
+
 def _load_config() -> Config:
+    """The config; keys it does not know (a newer version's) are reported and left alone."""
     try:
-        return config.load()
+        cfg, ignored = config.read()
     except ConfigError as e:
         sys.exit(f"assistant: {e}")
+    for problem in ignored:
+        print(f"assistant: note: {problem}", file=sys.stderr)
+    return cfg
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Start the terminal app; without audio devices it runs in text mode."""
+    return _run_app(None)
+
+
+def _run_app(doc: Document | None) -> int:
+    """The app (opened on `doc` if given); C libraries' messages go to the log file."""
     from assistant.audio.devices import AudioError, AudioStatus, probe
     from assistant.chat import run_chat
 
@@ -44,14 +57,29 @@ def cmd_chat(args: argparse.Namespace) -> int:
             audio = AudioStatus(None, None, str(e))
         if audio.problem:
             log.warning("audio: %s", audio.problem)
-        run_chat(cfg, audio)
+        run_chat(cfg, audio, document=doc)
     return 0
+
+
+def rotate(path: Path, limit: int = LOG_BYTES, keep: int = LOG_KEEP) -> None:
+    """Move a log that grew past `limit` to .1 (and .1 to .2 …, dropping the oldest)."""
+    try:
+        if path.stat().st_size < limit:
+            return
+        for n in range(keep - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{n}")
+            if older.exists():
+                older.replace(path.with_name(f"{path.name}.{n + 1}"))
+        path.replace(path.with_name(f"{path.name}.1"))
+    except OSError:  # no log yet, or it cannot be moved: keep appending
+        return
 
 
 @contextmanager
 def _output_to(path: Path) -> Iterator[None]:
     """Point file descriptor 2 at a log file while the TUI draws on a duplicate of the terminal."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    rotate(path)
     original = sys.__stderr__
     terminal_fd = os.dup(2)
     terminal = os.fdopen(terminal_fd, "w", encoding="utf-8", errors="replace", closefd=False)
@@ -83,7 +111,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
                 device = find_device(args.output, "output")
                 changes["output_device"] = "" if device is None else device.label
             cfg = cfg.replace("audio", **changes)
-            print(f"saved to {config.save(cfg)}")
+            try:
+                print(f"saved to {config.save(cfg)}")
+            except ConfigError as e:
+                print(f"assistant: {e}", file=sys.stderr)
+                return 1
         devices = list_devices()
         chosen_in, chosen_out = cfg.audio.input_device, cfg.audio.output_device
         print("  #  in out  name")
@@ -127,7 +159,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak text (or '-' for standard input) with our voice, or write it to a wav file."""
-    from assistant.tts.say import has_words, write_stream
+    from assistant.tts.say import OutputError, has_words, write_stream
     from assistant.tts.voice import Voice, VoiceError
 
     cfg = _load_config().voice
@@ -146,7 +178,11 @@ def cmd_say(args: argparse.Namespace) -> int:
     intensity = cfg.intensity if args.intensity is None else args.intensity
     chunks = voice.stream(content, emotion, intensity, args.rate or cfg.rate)
     if args.output:
-        seconds = write_stream(chunks, args.output, voice.sample_rate)
+        try:
+            seconds = write_stream(chunks, args.output, voice.sample_rate)
+        except OutputError as e:
+            print(f"assistant: {e}", file=sys.stderr)
+            return 1
         print(f"wrote {seconds:.1f} s of speech to {args.output}")
         return 0
     return _play(chunks, voice.sample_rate)
@@ -166,6 +202,9 @@ def _play(chunks: Iterator[np.ndarray], rate: int) -> int:
         play_stream(chunks, speaker, rate)
     except KeyboardInterrupt:
         speaker.stop()
+    except AudioError as e:  # the sound server went away while speaking
+        print(f"assistant: {e}", file=sys.stderr)
+        return 1
     finally:
         speaker.close()
     return 0
@@ -182,63 +221,10 @@ def cmd_read(args: argparse.Namespace) -> int:
         print(f"assistant: {e}", file=sys.stderr)
         return 2
     if args.output is None:
-        return _read_in_app(doc)
-    return _export(doc, args)
+        return _run_app(doc)
+    from assistant.reader.command import export_command
 
-
-def _read_in_app(doc: Document) -> int:
-    """The app, opened on the document (like `cmd_chat`)."""
-    from assistant.audio.devices import AudioError, AudioStatus, probe
-    from assistant.chat import run_chat
-
-    cfg = _load_config()
-    with _output_to(paths.cache_dir() / "assistant.log"):
-        try:
-            audio = probe(cfg.audio)
-        except AudioError as e:
-            audio = AudioStatus(None, None, str(e))
-        if audio.problem:
-            log.warning("audio: %s", audio.problem)
-        run_chat(cfg, audio, document=doc)
-    return 0
-
-
-def _export(doc: Document, args: argparse.Namespace) -> int:
-    """Export to files: 2 for a bad request, 1 if writing failed, 130 when stopped."""
-    from assistant.reader import export as ex
-    from assistant.reader.narration import Narration, Style
-    from assistant.reader.progress import ProgressLine, clock
-    from assistant.tts.voice import Voice, VoiceError
-
-    cfg = _load_config().voice
-    try:
-        chapters = ex.parse_chapters(args.chapters, len(doc.chapters))
-        layout = ex.plan_export(doc, args.output.expanduser(), chapters, args.format)
-        voice = Voice.load(args.voice or cfg.voice)
-    except (ex.ExportError, VoiceError) as e:
-        print(f"assistant: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("assistant: stopped before the export started", file=sys.stderr)
-        return 130
-    style = Style(
-        args.emotion or (cfg.emotion if cfg.emotion != "auto" else "neutral"),
-        cfg.intensity if args.intensity is None else args.intensity,
-        args.rate or cfg.rate,
-        args.read_notes,
-    )
-    progress = ProgressLine(sys.stderr)
-    try:
-        result = ex.export(doc, Narration(doc, voice, style), layout, progress)
-    except (ex.ExportInterrupted, ex.ExportFailed) as e:
-        progress.close()
-        print(f"assistant: {e}", file=sys.stderr)
-        return 130 if isinstance(e, ex.ExportInterrupted) else 1
-    progress.close()
-    files = f"{len(result.files)} file{'s' * (len(result.files) != 1)}"
-    playlist = f" and the playlist {result.playlist.name}" if result.playlist else ""
-    print(f"wrote {files}{playlist} ({clock(result.seconds)} of speech) to {layout.out}")
-    return 0
+    return export_command(doc, args, _load_config())
 
 
 def _fraction(value: str) -> float:
@@ -297,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read a document aloud, or export it as an audiobook",
         description=cmd_read.__doc__,
     )
-    read.add_argument("file", type=Path, help="the document (txt, md, html, pdf, epub)")
+    read.add_argument("file", type=Path, help="the document (txt, md, rst, html, pdf, epub, docx)")
     read.add_argument(
         "-o",
         "--output",
@@ -318,6 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     read.add_argument(
         "--read-notes", action="store_true", help="also say footnote markers and web addresses"
+    )
+    read.add_argument(
+        "--expressive",
+        action="store_true",
+        help="stories: each sentence in the emotion of what it says (smoothed)",
+    )
+    read.add_argument(
+        "--quotes-other-voice",
+        action="store_true",
+        help="with --expressive: quoted speech in the other voice",
     )
     read.set_defaults(func=cmd_read)
 

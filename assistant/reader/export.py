@@ -122,6 +122,8 @@ class _Run:
             "voice": voice.name,
             "sample_rate": voice.sample_rate,
             **asdict(self.narration.style),
+            "expressive": self.narration.plan is not None,
+            "other_voice": getattr(self.narration.other_voice, "name", None),
             "format": self.layout.fmt.name,
             "chapters": list(self.layout.chapters),
             "single_file": not self.layout.folder,

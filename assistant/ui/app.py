@@ -15,6 +15,7 @@ from textual.screen import Screen
 from assistant import events
 from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
+from assistant.tts.rate import MAX_RATE, MIN_RATE
 from assistant.ui.messages import (
     AudioInfo,
     EmotionChosen,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from assistant.reader.document import Document
 
 RATE_STEP = 0.25  # of the reading rate, per key press
-MIN_RATE, MAX_RATE = 0.5, 3.0
 
 log = logging.getLogger(__name__)
 
