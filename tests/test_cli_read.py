@@ -169,3 +169,22 @@ def test_progress_is_one_bar_on_a_terminal_and_plain_lines_otherwise(
     text = plain.getvalue().splitlines()
     assert "\r" not in plain.getvalue() and 20 <= len(text) <= 23  # every 5 % and each chapter
     assert text[-1] == "chapter 2/2  100 %  elapsed 3:18  left 0:02"
+
+
+@pytest.mark.slow
+def test_an_expressive_export_with_quotes_in_the_other_voice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    story = tmp_path / "story.md"
+    story.write_text(
+        '# A day\n\nShe laughed with joy. What a wonderful, happy surprise this was!\n\n'
+        '"I am so glad," he said.\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "story.wav"
+    argv = ["read", str(story), "-o", str(out), "--expressive", "--quotes-other-voice"]
+    code, _out, err = run(argv, capsys)
+    assert code == 0, err
+    audio, rate = sf.read(out)
+    assert rate == 22050 and len(audio) / rate > 3.0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no state left

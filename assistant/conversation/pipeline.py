@@ -17,10 +17,16 @@ import numpy as np
 
 from assistant.audio.convert import to_mono
 from assistant.conversation.listening import Ears
+from assistant.conversation.reading import open_for_reading
 from assistant.conversation.speaking import Output, Synthesizer, speaker_error
-from assistant.conversation.turns import SentenceCutter, Timing, Turn, VoiceSettings
+from assistant.conversation.turns import (
+    SentenceCutter,
+    Timing,
+    Turn,
+    VoiceSettings,
+    latency_summary,
+)
 from assistant.events import (
-    DocumentOpened,
     EmotionChanged,
     HeardFinal,
     HeardPartial,
@@ -151,7 +157,7 @@ class Pipeline:
         for sentence in cutter.flush() if speaks else ():
             turn.sentences.put(sentence)
         if isinstance(action, ReadFile) and not turn.cancelled.is_set():
-            problem = self._read_file(action.path)
+            problem = open_for_reading(action.path, self.emit)
             if problem and speaks:
                 turn.sentences.put(problem)
         turn.sentences.put(None)
@@ -169,22 +175,10 @@ class Pipeline:
 
     def open_document(self, path: Path) -> threading.Thread:
         """Open a file for the reader in a thread (DocumentOpened, or a notice saying why not)."""
-        thread = threading.Thread(target=self._read_file, args=(path,), name="open", daemon=True)
+        thread = threading.Thread(target=open_for_reading, args=(path, self.emit), name="open")
+        thread.daemon = True
         thread.start()
         return thread
-
-    def _read_file(self, path: Path) -> str | None:
-        """Open a document for the reader (DocumentOpened); the reason when it cannot be read."""
-        from assistant.reader.document import DocumentError
-        from assistant.reader.documents import open_document
-
-        try:
-            document = open_document(path)
-        except DocumentError as e:
-            self.emit(Notice(str(e)))
-            return str(e)
-        self.emit(DocumentOpened(document))
-        return None
 
     def _speak(self, turn: Turn) -> None:
         """The TTS worker: synthesise each sentence and queue it on the speaker."""
@@ -391,13 +385,7 @@ class Pipeline:
 
     def latency_summary(self) -> dict[str, dict[str, float]]:
         """p50/p95 (seconds) and count of each latency stage over the turns so far."""
-        out: dict[str, dict[str, float]] = {}
-        for name in TurnLatency.__dataclass_fields__:
-            values = [v for t in self.latencies if (v := getattr(t, name)) is not None]
-            if values:
-                p50, p95 = np.percentile(values, [50, 95])
-                out[name] = {"p50": float(p50), "p95": float(p95), "n": float(len(values))}
-        return out
+        return latency_summary(self.latencies)
 
     # ------------------------------------------------------------ microphone
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from assistant.conversation.speaking import Output, Playback, Synthesizer
-from assistant.events import Notice, PipelineEvent, ReadingAt
-from assistant.reader.document import Document
+from assistant.events import DocumentOpened, Notice, PipelineEvent, ReadingAt
+from assistant.reader.document import Document, DocumentError
 from assistant.reader.narration import Narration, Plan, Style, seconds_left
 from assistant.reader.session import Cursor, Places, Progress
 
@@ -180,3 +181,16 @@ class Reader:
         self.places.save(self.doc, self.cursor.index, finished=True)
         self.emit(ReadingAt(self.cursor.index, playing=False))
         self.emit(Notice(f"Finished reading {self.doc.title}."))
+
+
+def open_for_reading(path: Path, emit: Callable[[PipelineEvent], None]) -> str | None:
+    """Open a document for the reader (DocumentOpened); a notice and the reason if it cannot."""
+    from assistant.reader.documents import open_document
+
+    try:
+        document = open_document(path)
+    except DocumentError as e:
+        emit(Notice(str(e)))
+        return str(e)
+    emit(DocumentOpened(document))
+    return None

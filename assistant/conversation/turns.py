@@ -106,3 +106,14 @@ class Turn:
         if self.playback is None:
             return ""
         return " ".join(s for s in self.playback.heard(played_s) if s is not None)
+
+
+def latency_summary(latencies: list[TurnLatency]) -> dict[str, dict[str, float]]:
+    """p50/p95 (seconds) and count of each latency stage over `latencies`."""
+    out: dict[str, dict[str, float]] = {}
+    for name in TurnLatency.__dataclass_fields__:
+        values = [v for t in latencies if (v := getattr(t, name)) is not None]
+        if values:
+            p50, p95 = np.percentile(values, [50, 95])
+            out[name] = {"p50": float(p50), "p95": float(p95), "n": float(len(values))}
+    return out

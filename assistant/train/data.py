@@ -26,6 +26,7 @@ from assistant import paths
 from assistant.train import heldout, piper, pitch
 from assistant.train.cache import load_utterance, read_meta
 from assistant.tts import features, text
+from assistant.tts.lexicon import EMPTY  # training never reads a user's pronunciations
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def build_utterance(job: Job, out: Path, top_db: float, threads: int) -> dict[st
     frames = mel.shape[1]
     energy = features.energy(clip).numpy().astype(np.float32)  # (T,)
     f0 = pitch.pitch(clip, frames)  # (T,)
-    ids = np.asarray(text.text_to_ids(job.text), dtype=np.int16)  # (N,)
+    ids = np.asarray(text.text_to_ids(job.text, EMPTY), dtype=np.int16)  # (N,)
     meta: dict[str, Any] = {
         **asdict(job),
         "path": str(utterance_path(out, job.speaker, job.id).relative_to(out)),
@@ -174,7 +175,7 @@ def build_utterance(job: Job, out: Path, top_db: float, threads: int) -> dict[st
 def _refresh_ids(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """Recompute an utterance's phoneme ids with the current frontend (no audio work)."""
     arrays = load_utterance(path)
-    ids = np.asarray(text.text_to_ids(meta["text"]), dtype=np.int16)
+    ids = np.asarray(text.text_to_ids(meta["text"], EMPTY), dtype=np.int16)
     if meta.get("spoken") not in (None, text.normalize(meta["text"])):
         log.warning("%s: the frontend now reads its text differently; delete its audio", path)
     if np.array_equal(ids, arrays["ids"]) and meta["symbols"] == symbols_digest():

@@ -174,6 +174,6 @@ def symbol_ids(tokens: list[str]) -> list[int]:
         raise ValueError(f"not a symbol of the voice's table: {error.args[0]!r}") from None
 
 
-def text_to_ids(text: str) -> list[int]:
-    """Symbol ids for `text`, ready for the acoustic model."""
-    return symbol_ids(phonemize(text))
+def text_to_ids(text: str, lexicon: Lexicon | None = None) -> list[int]:
+    """Symbol ids for `text`, ready for the acoustic model (`lexicon` as in `phonemize`)."""
+    return symbol_ids(phonemize(text, lexicon))

@@ -115,7 +115,7 @@ def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPa
     assert system.name == "voice-lj-sad-0.5" and len(system.items) == 3
     audio, sample_rate = system.synthesize("hello")
     assert audio.dtype == np.float32 and sample_rate == 22050
-    assert calls == [("hello", {"emotion": "sad", "intensity": 0.5})]
+    assert calls == [("hello", {"emotion": "sad", "intensity": 0.5, "rate": 1.0})]
 
 
 def test_held_out_items(shared_dir: Path) -> None:
