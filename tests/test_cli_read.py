@@ -177,7 +177,7 @@ def test_an_expressive_export_with_quotes_in_the_other_voice(
 ) -> None:
     story = tmp_path / "story.md"
     story.write_text(
-        '# A day\n\nShe laughed with joy. What a wonderful, happy surprise this was!\n\n'
+        "# A day\n\nShe laughed with joy. What a wonderful, happy surprise this was!\n\n"
         '"I am so glad," he said.\n',
         encoding="utf-8",
     )
