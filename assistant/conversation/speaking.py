@@ -138,10 +138,6 @@ class Playback(Generic[T]):
         """Items whose speech was all played by `played_s`."""
         return [item for item, _start, end in self.marks if end <= played_s + HEARD_SLACK_S]
 
-    @property
-    def done(self) -> bool:
-        return self.played() >= self.queued_s - 1e-3 or not self.speaker.playing
-
     def wait_until_played(self, extra_s: float = 0.0) -> bool:
         """Wait until everything queued has sounded (plus `extra_s`); False if cancelled or the
         speaker failed (a dead speaker is not `playing`, so this never waits on it)."""
