@@ -182,6 +182,7 @@ def start_parts(
     model = threading.Thread(target=load_model, args=(engine, pipeline), name="llm-load")
     model.daemon = True
     model.start()
+    pronunciation_notes(pipeline)
     if audio.output_name is not None:
         _guarded(start_speaker, cfg, pipeline, parts, "The speaker")
     else:
@@ -194,6 +195,19 @@ def start_parts(
         from assistant.reconnect import DeviceWatch
 
         parts.watch = DeviceWatch(cfg, pipeline, parts, audio).start()
+
+
+def pronunciation_notes(pipeline: Pipeline, most: int = 5) -> None:
+    """Say which lines of the user's pronunciation file were skipped, and why."""
+    from assistant import paths
+    from assistant.tts.lexicon import user_lexicon
+
+    problems = user_lexicon().problems
+    name = paths.pronunciations_file()
+    for problem in problems[:most]:
+        pipeline.emit(Notice(f"{name}, {problem} (skipped)"))
+    if len(problems) > most:
+        pipeline.emit(Notice(f"{name}: {len(problems) - most} more lines skipped (see the log)"))
 
 
 def _guarded(

@@ -85,3 +85,19 @@ def test_say_with_a_broken_voice_is_a_message_not_a_traceback(
     err = capsys.readouterr().err
     assert code == 1 and "cannot load its vocoder" in err and "Traceback" not in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_skipped_pronunciation_lines_are_noticed(tmp_path: Path) -> None:
+    from assistant import paths
+    from assistant.chat import pronunciation_notes
+
+    path = paths.pronunciations_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("SQL = sequel\nno equals sign here\nre:( = broken\n", encoding="utf-8")
+    events: list[PipelineEvent] = []
+    engine = ReplyEngine(Skills(), EchoLLM("Hello."), History(directory=tmp_path))
+    pipeline = Pipeline(engine, None, None, events.append, lambda: settings_of(Config()))
+    pronunciation_notes(pipeline)
+    notes = [e.text for e in events if isinstance(e, Notice)]
+    assert len(notes) == 2
+    assert "line 2" in notes[0] and "line 3" in notes[1] and all("skipped" in n for n in notes)
