@@ -18,7 +18,7 @@ from assistant.events import DocumentOpened, Notice, PipelineEvent
 
 if TYPE_CHECKING:
     from assistant.asr.engine import Listener
-    from assistant.audio.devices import AudioStatus, Microphone, Speaker
+    from assistant.audio.devices import AudioStatus, Kind, Microphone, Speaker
     from assistant.conversation.reading import Reader
     from assistant.reader.document import Document
     from assistant.reader.narration import Style
@@ -191,10 +191,15 @@ def start_parts(
         _guarded(start_microphone, cfg, pipeline, parts, "Listening")
     else:
         pipeline.emit(Notice("No microphone: type your messages."))
-    if parts.speaker is not None or parts.mic is not None:
+    devices: tuple[tuple[Kind, str | None], ...] = (
+        ("output", audio.output_name),
+        ("input", audio.input_name),
+    )
+    absent = frozenset(kind for kind, name in devices if name is None)
+    if parts.speaker is not None or parts.mic is not None or absent:
         from assistant.reconnect import DeviceWatch
 
-        parts.watch = DeviceWatch(cfg, pipeline, parts, audio).start()
+        parts.watch = DeviceWatch(cfg, pipeline, parts, audio, absent=absent).start()
 
 
 def pronunciation_notes(pipeline: Pipeline, most: int = 5) -> None:

@@ -29,6 +29,7 @@ POLL_S = 0.25  # how often the open devices are checked
 RETRY_S = 2.0  # how often the lost ones are looked for
 BACK = "The sound devices are back."
 WAITING = "waiting for the sound devices to come back"
+ABSENT = "there was none at start-up"
 
 
 class DeviceWatch:
@@ -48,14 +49,17 @@ class DeviceWatch:
         status: AudioStatus,
         poll_s: float = POLL_S,
         retry_s: float = RETRY_S,
+        absent: frozenset[Kind] = frozenset(),
     ) -> None:
+        """`absent`: devices there was none of at start-up; they are opened (the voice loaded,
+        listening started) when they appear."""
         self.cfg, self.pipeline, self.parts = cfg, pipeline, parts
         self.poll_s, self.retry_s = poll_s, retry_s
         self.names: dict[Kind, str | None] = {
             "input": status.input_name,
             "output": status.output_name,
         }
-        self.lost: dict[Kind, str] = {}  # kind → why it stopped
+        self.lost: dict[Kind, str] = {kind: ABSENT for kind in absent}  # kind → why
         self.speaker_rate = 22050  # of the speaker that was lost, to reopen it alike
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="device-watch", daemon=True)
@@ -119,6 +123,8 @@ class DeviceWatch:
                 self.pipeline.emit(Notice(BACK))
 
     def _reopen_speaker(self, name: str) -> bool:
+        if self.lost["output"] == ABSENT:
+            return self._first_open("output", name)
         try:
             speaker = open_speaker(self.cfg.audio, self.speaker_rate)
         except AudioError as e:
@@ -132,6 +138,8 @@ class DeviceWatch:
         return True
 
     def _reopen_microphone(self, name: str) -> bool:
+        if self.lost["input"] == ABSENT:
+            return self._first_open("input", name)
         listener = self.parts.listener
         if listener is None:  # never listened: nothing to give it back to
             del self.lost["input"]
@@ -146,6 +154,21 @@ class DeviceWatch:
         del self.lost["input"]
         self.names["input"] = name
         return True
+
+    def _first_open(self, kind: Kind, name: str) -> bool:
+        """A device that appeared after start-up: opened as at start-up (voice, listener)."""
+        from assistant.chat import start_microphone, start_speaker
+
+        if kind == "output":
+            start_speaker(self.cfg, self.pipeline, self.parts)
+            opened = self.parts.speaker is not None
+        else:
+            start_microphone(self.cfg, self.pipeline, self.parts)
+            opened = self.parts.mic is not None
+        del self.lost[kind]  # once: a failure to open it was said (a voice error, say)
+        if opened:
+            self.names[kind] = name
+        return opened
 
     def _show(self) -> None:
         """The status bar: the devices that work now."""

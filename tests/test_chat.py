@@ -23,7 +23,10 @@ def test_no_devices_means_text_replies_and_notices(tmp_path: Path) -> None:
     events: list[PipelineEvent] = []
     pipeline = Pipeline(engine, None, None, events.append, lambda: settings_of(cfg))
     pipeline.submit_text("what time is it").join()  # skills answer before the model is ready
-    start_parts(cfg, AudioStatus(None, None, "no server"), pipeline, engine, Parts())
+    parts = Parts()
+    start_parts(cfg, AudioStatus(None, None, "no server"), pipeline, engine, parts)
+    parts.stop_watching()  # it would open the devices this test machine does have
+    assert parts.watch is not None and set(parts.watch.lost) == {"input", "output"}
     for _ in range(200):
         if any("ready" in e.text for e in events if isinstance(e, Notice)):
             break

@@ -25,9 +25,10 @@ from assistant.audio.devices import (
     Speaker,
     open_microphone,
     open_speaker,
+    probe,
     rescan,
 )
-from assistant.chat import Parts
+from assistant.chat import Parts, start_parts
 from assistant.config import Config
 from assistant.conversation.pipeline import SPEAKER_LOST, Pipeline
 from assistant.conversation.reading import LOST, Reader
@@ -449,3 +450,31 @@ def test_the_server_dies_mid_reply_and_the_devices_come_back(
         parts.close()
     assert parts.watch is not None and not parts.watch._thread.is_alive()
     assert devices._open_streams == 0
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_devices_that_appear_after_start_up_are_opened(
+    server: PrivateServer, tmp_path: Path
+) -> None:
+    """Started with no sound server: text mode; the server starts: the voice speaks, it listens."""
+    server.kill()
+    rescan()
+    cfg = Config().replace("audio", output_device="spk", input_device="mic.monitor")
+    status = probe(cfg.audio)
+    assert status.input_name is None and status.output_name is None
+    events: list[PipelineEvent] = []
+    engine = ReplyEngine(Skills(), EchoLLM("Hello there."), History(directory=tmp_path))
+    pipeline = Pipeline(engine, None, None, events.append)
+    parts = Parts()
+    try:
+        start_parts(cfg, status, pipeline, engine, parts)
+        assert pipeline.speaker is None and parts.watch is not None
+        server.start()
+        wait_for(lambda: Notice(BACK) in events, 30, "the devices")
+        assert pipeline.speaker is parts.speaker is not None and pipeline.voice is not None
+        assert parts.mic is not None and pipeline.ears.listening
+        assert AudioChanged("pulse:mic.monitor", "pulse:spk", "") in events
+    finally:
+        pipeline.close()
+        parts.close()
