@@ -23,7 +23,8 @@ _PULSE_ENV = {"input": "PULSE_SOURCE", "output": "PULSE_SINK"}
 # PULSE_SINK/PULSE_SOURCE are process-wide while a stream opens; a rescan must not run meanwhile
 _open_lock = threading.RLock()
 _open_streams = 0  # streams opened and not yet closed: PortAudio may not be re-initialised then
-STALL_S = 1.5  # a speaker that takes no audio this long while some is queued is dead
+STALL_S = 4.0  # a speaker that takes no audio this long while some is queued is dead (a busy
+# machine can starve the callback for over 1.5 s: seen in a test under full load)
 # A new PulseAudio stream asks for a few blocks, then for nothing for up to ~2 s (measured with
 # a null sink): no stall is counted this long after the start.
 START_GRACE_S = 3.0
