@@ -271,13 +271,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     say = sub.add_parser("say", help="speak text with our voice", description=cmd_say.__doc__)
     say.add_argument("text", help="what to say ('-' reads standard input)")
-    say.add_argument("--voice", help="voice name or folder (default: from the config)")
-    say.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
-    say.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
-    say.add_argument("--rate", type=_rate, help=f"speaking rate, {MIN_RATE:g} to {MAX_RATE:g}")
+    _add_voice_options(say)
     say.add_argument("-o", "--output", type=Path, help="write a wav file instead of playing")
     say.set_defaults(func=cmd_say)
+    _add_read(sub)
 
+    cfg = sub.add_parser(
+        "config",
+        help="show the config file path and effective values",
+        description=cmd_config.__doc__,
+    )
+    cfg.set_defaults(func=cmd_config)
+
+    models = sub.add_parser(
+        "models", help="download and list speech models", description=cmd_models.__doc__
+    )
+    models.set_defaults(func=cmd_models, action=None, name=None, force=False)
+    actions = models.add_subparsers(dest="action", metavar="ACTION")
+    fetch = actions.add_parser("fetch", help="download a model: vosk-en (Vosk US English, 40 MB)")
+    fetch.add_argument("name", metavar="NAME", help="vosk-en")
+    fetch.add_argument("--force", action="store_true", help="download again over an installed copy")
+    actions.add_parser("list", help="installed models and the engine 'auto' would use")
+    return parser
+
+
+def _add_voice_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--voice", help="voice name or folder (default: from the config)")
+    parser.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
+    parser.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
+    parser.add_argument("--rate", type=_rate, help=f"speaking rate, {MIN_RATE:g} to {MAX_RATE:g}")
+
+
+def _add_read(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     read = sub.add_parser(
         "read",
         help="read a document aloud, or export it as an audiobook",
@@ -292,10 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="export instead of reading: a folder (one file per chapter + an .m3u playlist) "
         "or one file (book.flac, .mp3, .opus, .wav); a second run continues an unfinished one",
     )
-    read.add_argument("--voice", help="voice name or folder (default: from the config)")
-    read.add_argument("--emotion", choices=EMOTIONS, help="default: from the config")
-    read.add_argument("--intensity", type=_fraction, help="0 (neutral) to 1 (full emotion)")
-    read.add_argument("--rate", type=_rate, help=f"speaking rate, {MIN_RATE:g} to {MAX_RATE:g}")
+    _add_voice_options(read)
     read.add_argument(
         "--chapters", metavar="RANGE", help="chapters to export: 3-5, 2, 1,4- (from 1)"
     )
@@ -316,24 +338,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --expressive: quoted speech in the other voice",
     )
     read.set_defaults(func=cmd_read)
-
-    cfg = sub.add_parser(
-        "config",
-        help="show the config file path and effective values",
-        description=cmd_config.__doc__,
-    )
-    cfg.set_defaults(func=cmd_config)
-
-    models = sub.add_parser(
-        "models", help="download and list speech models", description=cmd_models.__doc__
-    )
-    models.set_defaults(func=cmd_models, action=None, name=None, force=False)
-    actions = models.add_subparsers(dest="action", metavar="ACTION")
-    fetch = actions.add_parser("fetch", help="download a model: vosk-en (Vosk US English, 40 MB)")
-    fetch.add_argument("name", metavar="NAME", help="vosk-en")
-    fetch.add_argument("--force", action="store_true", help="download again over an installed copy")
-    actions.add_parser("list", help="installed models and the engine 'auto' would use")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
