@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant import paths
 from assistant.config import Config
 from assistant.conversation.pipeline import Pipeline
 from assistant.conversation.speaking import Synthesizer
@@ -46,7 +47,6 @@ def style_of(cfg: Config) -> Style:
 
 
 def voice_names() -> list[str]:
-    from assistant import paths
 
     return sorted(paths.voice_folders())
 
@@ -63,9 +63,9 @@ class OtherVoice:
         if current is None:
             return None
         if self.voice is None or self.voice.name == current.name:
-            others = [name for name in voice_names() if name != current.name]
+            other = paths.other_voice_name(current.name)
             try:
-                self.voice = load_voice(others[0]) if others else None
+                self.voice = load_voice(other) if other else None
             except Exception as e:
                 log.warning("no second voice for quotes: %s", e)
                 return None
@@ -204,7 +204,6 @@ def start_parts(
 
 def pronunciation_notes(pipeline: Pipeline, most: int = 5) -> None:
     """Say which lines of the user's pronunciation file were skipped, and why."""
-    from assistant import paths
     from assistant.tts.lexicon import user_lexicon
 
     problems = user_lexicon().problems

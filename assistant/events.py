@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.audio.catalog import AudioStatus
+
 if TYPE_CHECKING:
     from assistant.reader.document import Document
 
@@ -101,17 +103,9 @@ class ReadingAt:
 
 
 @dataclass(frozen=True)
-class AudioChanged:
+class AudioChanged(AudioStatus):
     """The sound devices changed (the server stopped, or is back): the names of those that work
-    now, None for one that does not (the shape of audio.devices.AudioStatus)."""
-
-    input_name: str | None
-    output_name: str | None
-    problem: str = ""
-
-    @property
-    def text_mode(self) -> bool:
-        return self.input_name is None and self.output_name is None
+    now, None for one that does not."""
 
 
 PipelineEvent = (

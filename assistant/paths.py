@@ -39,6 +39,11 @@ def shipped_voices_dir() -> Path:
     return Path(__file__).resolve().parent / "voices"
 
 
+def other_voice_name(name: str) -> str | None:
+    """A voice that is not `name` (quoted speech is said in it), or None if there is no other."""
+    return next((other for other in voice_folders() if other != name), None)
+
+
 def voice_folders() -> dict[str, Path]:
     """Every voice by name: the user's own (data dir) beside the shipped ones; a user's voice
     of the same name comes first."""

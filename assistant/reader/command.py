@@ -59,8 +59,8 @@ def _other_voice(name: str) -> Synthesizer | None:
     """The first shipped or user voice that is not `name` (for quoted speech)."""
     from assistant.tts.voice import Voice
 
-    others = [other for other in paths.voice_folders() if other != name]
-    return Voice.load(others[0]) if others else None
+    other = paths.other_voice_name(name)
+    return Voice.load(other) if other else None
 
 
 def _expressive_plan(doc: Document, quotes: bool) -> Plan:

@@ -291,11 +291,8 @@ class AssistantApp(App[None]):
             self.notify("No other voice to choose.", timeout=3)
             return
         current = self.config.voice.voice
-        following = (
-            self.voices[(self.voices.index(current) + 1) % len(self.voices)]
-            if (current in self.voices)
-            else self.voices[0]
-        )
+        after = self.voices.index(current) + 1 if current in self.voices else 0
+        following = self.voices[after % len(self.voices)]
         self.notify(f"Loading the {following} voice…", timeout=2)
         self._on_choose_voice(following)
 
