@@ -50,11 +50,19 @@ class ReadFile:
 
 
 @dataclass(frozen=True)
+class PlayMusic:
+    """Play a generated tune in a mood (assistant.music); Esc or "stop" ends it."""
+
+    emotion: str  # happy, sad, calm, angry (or neutral)
+    intensity: float  # 0 .. 1
+
+
+@dataclass(frozen=True)
 class Help:
     """Show the commands (the reply text says them too)."""
 
 
-Action = SetEmotion | SetVoice | Stop | Repeat | Pause | Resume | ReadFile | Help
+Action = SetEmotion | SetVoice | Stop | Repeat | Pause | Resume | ReadFile | PlayMusic | Help
 
 
 @dataclass(frozen=True)
