@@ -1,0 +1,280 @@
+"""Training the fast vocoder: a cache of (mel, target audio) pairs and a resumable distillation.
+
+Targets are the HiFi-GAN V1 teacher's audio for our acoustic model's own mels (both voices, every
+emotion, a range of rates) and, for the LJ training clips, the real recordings for their real mels.
+The cache is rebuilt by `build_cache` (no files needed beyond the voices and the text corpus);
+a checkpoint holds only tensors and numbers, so it loads with `torch.load(weights_only=True)`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from assistant import EMOTIONS
+from assistant.tts import features
+from assistant.tts.fast_vocoder import (
+    FastVocoder,
+    FastVocoderConfig,
+    FastVocoderNet,
+    complex_spectrum,
+)
+
+log = logging.getLogger(__name__)
+
+_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop) of the spectral losses
+
+
+# ---------------------------------------------------------------- the cache of pairs
+
+
+def save_pair(folder: Path, name: str, mel: torch.Tensor, audio: np.ndarray) -> None:
+    frames = min(mel.shape[-1], len(audio) // features.HOP)
+    pcm = np.clip(audio[: frames * features.HOP], -1.0, 1.0) * 32767.0
+    np.savez(
+        folder / f"{name}.npz",
+        mel=mel[:, :frames].numpy().astype(np.float16),
+        audio=pcm.astype(np.int16),
+    )
+
+
+def teacher_pairs(
+    voice_folder: Path,
+    sentences: Sequence[str],
+    out: Path,
+    seed: int = 0,
+    on_pair: Callable[[int], None] | None = None,
+) -> int:
+    """Our voice's mels for `sentences` (random emotion, intensity, rate) and its V1 teacher's
+    audio for them, one .npz per sentence in `out`; sentences already there are skipped."""
+    from assistant.tts.voice import Voice
+
+    voice = Voice.load(voice_folder)
+    rng = random.Random(f"{voice_folder.name}-{seed}")
+    out.mkdir(parents=True, exist_ok=True)
+    made = 0
+    for i, sentence in enumerate(sentences):
+        emotion = rng.choice(EMOTIONS)
+        intensity, rate = rng.uniform(0.3, 1.0), rng.choice((0.8, 1.0, 1.0, 1.0, 1.3, 1.7))
+        name = f"{voice_folder.name}-{seed}-{i:05d}"
+        if (out / f"{name}.npz").exists():
+            continue
+        with torch.inference_mode():
+            mel = voice._mel(sentence, emotion, intensity, rate)
+            if mel is None or mel.shape[-1] < 32:
+                continue
+            save_pair(out, name, mel, voice.vocoder(mel))
+        made += 1
+        if on_pair is not None:
+            on_pair(made)
+    return made
+
+
+def real_pairs(clips: Sequence[Path], out: Path) -> int:
+    """Real recordings and their own mels (copy synthesis targets)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for clip in clips:
+        audio = features.load_audio(clip)
+        save_pair(out, f"real-{clip.stem}", features.mel_spectrogram(audio), audio)
+    return len(clips)
+
+
+# ---------------------------------------------------------------- batches
+
+
+class Segments:
+    """Random equal-length (mel, audio) crops from the cached pairs, all held in memory."""
+
+    def __init__(self, folders: Sequence[Path], frames: int, seed: int = 0) -> None:
+        self.frames = frames
+        self.mels: list[np.ndarray] = []
+        self.audio: list[np.ndarray] = []
+        for folder in folders:
+            for path in sorted(folder.glob("*.npz")):
+                with np.load(path) as pair:
+                    if pair["mel"].shape[-1] > frames:
+                        self.mels.append(pair["mel"])
+                        self.audio.append(pair["audio"])
+        if not self.mels:
+            raise ValueError(
+                f"no pairs longer than {frames} frames in {', '.join(map(str, folders))}"
+            )
+        self.rng = np.random.default_rng(seed)
+
+    @property
+    def seconds(self) -> float:
+        return sum(len(a) for a in self.audio) / features.SAMPLE_RATE
+
+    def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 80, frames) mels and (B, frames * HOP) float audio."""
+        mels, audio = [], []
+        for i in self.rng.integers(0, len(self.mels), size):
+            start = int(self.rng.integers(0, self.mels[i].shape[-1] - self.frames))
+            mels.append(self.mels[i][:, start : start + self.frames].astype(np.float32))
+            a = self.audio[i][start * features.HOP : (start + self.frames) * features.HOP]
+            audio.append(a.astype(np.float32) / 32767.0)
+        return torch.from_numpy(np.stack(mels)), torch.from_numpy(np.stack(audio))
+
+
+# ---------------------------------------------------------------- losses
+
+
+def _log_magnitude(audio: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    window = torch.hann_window(n_fft, device=audio.device)
+    spec = torch.stft(audio, n_fft, hop, n_fft, window, return_complex=True)
+    return torch.sqrt(spec.real.square() + spec.imag.square() + 1e-7)
+
+
+def losses(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Mel L1, multi-resolution spectral convergence + log magnitude, and compressed complex L1."""
+    out = {"mel": (features.mel_spectrogram(pred) - features.mel_spectrogram(target)).abs().mean()}
+    stft = torch.zeros((), device=pred.device)
+    for n_fft, hop in _RESOLUTIONS:
+        p, t = _log_magnitude(pred, n_fft, hop), _log_magnitude(target, n_fft, hop)
+        convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
+        stft = stft + convergence + (p.log() - t.log()).abs().mean()
+    out["stft"] = stft / len(_RESOLUTIONS)
+    p, t = complex_spectrum(pred), complex_spectrum(target)
+    squash = 0.3  # |S|^0.3 e^{jφ}: quiet bins still count, phase where there is energy
+    p = p * (p.abs() + 1e-7) ** (squash - 1.0)
+    t = t * (t.abs() + 1e-7) ** (squash - 1.0)
+    out["complex"] = (p - t).abs().mean()
+    return out
+
+
+WEIGHTS = {"mel": 1.0, "stft": 1.0, "complex": 1.0}
+
+
+# ---------------------------------------------------------------- the loop
+
+
+@dataclass
+class TrainSettings:
+    steps: int = 20000
+    batch: int = 16
+    frames: int = 48  # 0.56 s crops
+    lr: float = 5e-4
+    warmup: int = 500
+    checkpoint_every_s: float = 300.0
+    max_minutes: float | None = None
+    seed: int = 0
+    threads: int = 2
+    config: FastVocoderConfig = field(default_factory=FastVocoderConfig)
+
+
+def _lr(step: int, s: TrainSettings) -> float:
+    if step < s.warmup:
+        return s.lr * (step + 1) / s.warmup
+    progress = min(1.0, (step - s.warmup) / max(1, s.steps - s.warmup))
+    return s.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+def train(
+    data: Sequence[Path], run: Path, settings: TrainSettings, valid: Path | None = None
+) -> Path:
+    """Train (resuming from run/last.pt if there) and export run/export; returns run/export."""
+    torch.set_num_threads(settings.threads)
+    torch.manual_seed(settings.seed)
+    run.mkdir(parents=True, exist_ok=True)
+    net = FastVocoderNet(settings.config)
+    opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, betas=(0.8, 0.99), weight_decay=0.01)
+    history: list[dict[str, float]] = []
+    step = 0
+    if (run / "last.pt").exists():
+        state = torch.load(run / "last.pt", weights_only=True)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step = int(state["step"])
+        history = json.loads((run / "history.json").read_text())
+        log.info("resumed at step %d", step)
+    segments = Segments(data, settings.frames, seed=settings.seed + step)
+    held = Segments([valid], settings.frames, seed=1) if valid is not None else None
+    fixed_valid = held.batch(32) if held is not None else None
+    log.info("%.1f min of pairs; %.2f M parameters", segments.seconds / 60,
+             sum(p.numel() for p in net.parameters()) / 1e6)  # fmt: skip
+    started = saved = time.monotonic()
+    running: dict[str, float] = {}
+    while step < settings.steps:
+        mel, target = segments.batch(settings.batch)
+        for group in opt.param_groups:
+            group["lr"] = _lr(step, settings)
+        parts = losses(net(mel), target)
+        loss = sum(WEIGHTS[k] * v for k, v in parts.items())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[union-attr]
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        step += 1
+        for k, v in parts.items():
+            running[k] = 0.98 * running.get(k, float(v.detach())) + 0.02 * float(v.detach())
+        if step % 50 == 0:
+            row = {"step": step, **running, "minutes": (time.monotonic() - started) / 60}
+            if fixed_valid is not None and step % 500 == 0:
+                row["valid"] = validate(net, fixed_valid)
+            history.append(row)
+            log.info(
+                "step %d %s", step, " ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "step")
+            )
+        out_of_time = settings.max_minutes is not None and (
+            time.monotonic() - started > settings.max_minutes * 60
+        )
+        if time.monotonic() - saved > settings.checkpoint_every_s or out_of_time:
+            _checkpoint(run, net, opt, step, history)
+            saved = time.monotonic()
+        if out_of_time:
+            break
+    _checkpoint(run, net, opt, step, history)
+    FastVocoder(net).save(run / "export", {"steps": step, "settings": _plain(settings)})
+    return run / "export"
+
+
+def validate(net: FastVocoderNet, batch: tuple[torch.Tensor, torch.Tensor]) -> float:
+    net.eval()
+    with torch.no_grad():
+        parts = losses(net(batch[0]), batch[1])
+    net.train()
+    return float(sum(WEIGHTS[k] * v for k, v in parts.items()))
+
+
+def _checkpoint(
+    run: Path, net: FastVocoderNet, opt: torch.optim.Optimizer, step: int, history: list
+) -> None:
+    tmp = run / "last.pt.tmp"
+    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
+    tmp.replace(run / "last.pt")
+    (run / "history.json").write_text(json.dumps(history))
+    log.info("checkpoint at step %d", step)
+
+
+def _plain(settings: TrainSettings) -> dict[str, object]:
+    return {k: v for k, v in asdict(settings).items() if k != "config"}
+
+
+def plot_history(history_file: Path, png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = json.loads(history_file.read_text())
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key in (*WEIGHTS, "valid"):
+        points = [(r["step"], r[key]) for r in rows if key in r]
+        if points:
+            ax.plot(*zip(*points, strict=True), label=key)
+    ax.set_xlabel("step")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.set_title("fast vocoder training")
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
