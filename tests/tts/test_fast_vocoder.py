@@ -1,0 +1,73 @@
+"""The fast vocoder: exact framing, save/load, and a short distillation that learns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from assistant import paths
+from assistant.train import vocoder as training
+from assistant.tts import features
+from assistant.tts.fast_vocoder import (
+    FastVocoder,
+    FastVocoderConfig,
+    FastVocoderNet,
+    complex_spectrum,
+    overlap_add,
+)
+
+TINY = FastVocoderConfig(channels=48, blocks=2, expand=2)
+
+
+def test_inverse_framing_is_exact() -> None:
+    audio = torch.randn(2, features.HOP * 40) * 0.1
+    spec = complex_spectrum(audio)  # (2, 513, 40): one frame per mel frame
+    assert spec.shape == (2, features.N_FFT // 2 + 1, 40)
+    back = overlap_add(spec, torch.hann_window(features.N_FFT))
+    assert back.shape == audio.shape
+    assert torch.allclose(back, audio, atol=1e-5)
+
+
+def test_output_lines_up_with_the_mel_frames() -> None:
+    net = FastVocoderNet(TINY).eval()
+    mel = torch.randn(1, features.N_MELS, 25)
+    with torch.no_grad():
+        assert net(mel).shape == (1, 25 * features.HOP)
+
+
+def test_save_and_load_keep_the_output(tmp_path: Path) -> None:
+    vocoder = FastVocoder(FastVocoderNet(TINY))
+    vocoder.save(tmp_path / "v", {"steps": 3})
+    again = FastVocoder.load(tmp_path / "v")
+    mel = torch.randn(features.N_MELS, 30)
+    a, b = vocoder(mel), again(mel)
+    assert a.dtype == np.float32 and a.shape == (30 * features.HOP,)
+    assert np.abs(a - b).max() < 5e-3  # fp16 weights
+    assert json.loads((tmp_path / "v" / "vocoder.json").read_text())["steps"] == 3
+
+
+@pytest.mark.timeout(300)
+def test_distillation_from_the_real_teacher_lowers_the_loss(tmp_path: Path) -> None:
+    made = training.teacher_pairs(
+        paths.shipped_voices_dir() / "lj",
+        ["The quick brown fox jumps over the lazy dog by the river."],
+        tmp_path / "pairs",
+    )
+    assert made == 1
+    settings = training.TrainSettings(
+        steps=120, batch=4, frames=32, lr=2e-3, warmup=10, threads=1, config=TINY
+    )
+    export = training.train([tmp_path / "pairs"], tmp_path / "run", settings)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    first, last = history[0], history[-1]
+    assert last["step"] == 100
+    assert last["mel"] < 0.8 * first["mel"]
+    assert (export / "vocoder.safetensors").is_file()
+    # resuming continues from the checkpoint instead of starting again
+    settings.steps = 150
+    training.train([tmp_path / "pairs"], tmp_path / "run", settings)
+    assert json.loads((tmp_path / "run" / "history.json").read_text())[-1]["step"] == 150
