@@ -39,6 +39,11 @@ def shipped_voices_dir() -> Path:
     return Path(__file__).resolve().parent / "voices"
 
 
+def fast_vocoder_dir() -> Path:
+    """The fast vocoder shipped with the package (assistant/vocoders/fast)."""
+    return Path(__file__).resolve().parent / "vocoders" / "fast"
+
+
 def other_voice_name(name: str) -> str | None:
     """A voice that is not `name` (quoted speech is said in it), or None if there is no other."""
     return next((other for other in voice_folders() if other != name), None)

@@ -230,7 +230,12 @@ def _piper(threads: int) -> SynthFn:
 
 
 def _voice(
-    path: Path, emotion: str | None, intensity: float | None, threads: int, rate: float = 1.0
+    path: Path,
+    emotion: str | None,
+    intensity: float | None,
+    threads: int,
+    rate: float = 1.0,
+    vocoder: str | None = None,
 ) -> SynthFn:
     """Our own voice through `assistant.tts.voice.Voice` (imported only when asked for)."""
     try:
@@ -246,7 +251,7 @@ def _voice(
 
     torch.set_num_threads(threads)
     try:
-        voice = module.Voice.load(path)
+        voice = module.Voice.load(path, vocoder=vocoder)
     except (OSError, ValueError, RuntimeError) as err:  # VoiceError is a RuntimeError
         raise EvaluationError(f"cannot load the voice {path}: {err}") from err
     options: dict[str, Any] = {"rate": rate}
@@ -270,6 +275,7 @@ def load_system(
     threads: int = 2,
     shared: Path | None = None,
     rate: float = 1.0,
+    vocoder: str | None = None,
 ) -> System:
     """piper-joe | lj-recordings | voice:<voice name or folder>, with its first n items."""
     if (emotion is not None or intensity is not None or rate != 1.0) and not spec.startswith(
@@ -291,7 +297,9 @@ def load_system(
             name += f"-{intensity:g}"
         if rate != 1.0:
             name += f"-x{rate:g}"
-        speak = _voice(path, emotion, intensity, threads, rate)
+        if vocoder:
+            name += f"-{vocoder}"
+        speak = _voice(path, emotion, intensity, threads, rate, vocoder)
         return System(name, speak, sentence_items(n, shared))
     raise EvaluationError(f"unknown system {spec!r}; choose one of {', '.join(SYSTEMS)}")
 

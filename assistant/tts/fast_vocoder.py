@@ -10,17 +10,21 @@ frame t of the output covers the same samples as frame t of the mel it was given
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from assistant.tts import features
 
 WEIGHTS, CONFIG = "vocoder.safetensors", "vocoder.json"
+CHUNK_FRAMES = 172  # pieces after the first: 2 s of audio each
+CONTEXT_FRAMES = 32  # beyond the receptive field (±27 frames for 8 blocks of kernel 7, ±2 for OLA)
 _PAD = (features.N_FFT - features.HOP) // 2  # 384 samples trimmed from each end of the overlap-add
 
 
@@ -67,6 +71,7 @@ class FastVocoderNet(nn.Module):
         self.norm_out = nn.LayerNorm(cfg.channels)
         self.bins = features.N_FFT // 2 + 1
         self.head = nn.Linear(cfg.channels, 3 * self.bins)  # log magnitude, phase as (x, y)
+        self.window: torch.Tensor
         self.register_buffer("window", torch.hann_window(features.N_FFT), persistent=False)
 
     def spectrum(self, mel: torch.Tensor) -> torch.Tensor:
@@ -108,19 +113,28 @@ def complex_spectrum(audio: torch.Tensor) -> torch.Tensor:
     )  # fmt: skip
 
 
+class FastVocoderError(RuntimeError):
+    """The fast vocoder's files are missing or unusable; the message names the file."""
+
+
 class FastVocoder:
     """The trained network, loaded from a folder; called like `Vocoder`: mel → float32 samples."""
 
+    sample_rate = features.SAMPLE_RATE
+    hop_length = features.HOP
+
     def __init__(self, net: FastVocoderNet, name: str = "fast") -> None:
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         self.name = name
 
     @classmethod
     def load(cls, folder: Path) -> FastVocoder:
-        config = FastVocoderConfig(**json.loads((folder / CONFIG).read_text())["config"])
-        net = FastVocoderNet(config)
-        state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
-        net.load_state_dict(state)
+        try:
+            config = FastVocoderConfig(**json.loads((folder / CONFIG).read_text())["config"])
+            net = FastVocoderNet(config)
+            net.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()})
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as e:
+            raise FastVocoderError(f"cannot load the fast vocoder in {folder}: {e}") from None
         return cls(net, folder.name)
 
     def save(self, folder: Path, extra: dict[str, object] | None = None) -> None:
@@ -133,5 +147,28 @@ class FastVocoder:
     @torch.inference_mode()
     def __call__(self, mel: torch.Tensor) -> np.ndarray:
         """(80, T) log mel → (T * 256,) float32 samples in [-1, 1]."""
+        if mel.dim() != 2 or mel.shape[0] != features.N_MELS:
+            raise ValueError(f"mel must be (80, T), got {tuple(mel.shape)}")
         audio = self.net(mel.float().unsqueeze(0))[0]
         return audio.clamp(-1.0, 1.0).numpy().astype(np.float32)
+
+    def pieces(
+        self,
+        mel: torch.Tensor,
+        first: int,
+        chunk: int = CHUNK_FRAMES,
+        context: int = CONTEXT_FRAMES,
+    ) -> Iterator[np.ndarray]:
+        """(80, T) → its audio in pieces: the first `first` frames, then `chunk` frames at a time.
+
+        Each piece is vocoded with `context` frames on both sides and trimmed; the context covers
+        the network's receptive field, so the joined pieces equal `self(mel)` up to rounding and a
+        long sentence starts playing as soon as its first piece is made.
+        """
+        frames, hop = mel.shape[-1], features.HOP
+        start, end = 0, min(first, frames)
+        while start < frames:
+            lo, hi = max(0, start - context), min(frames, end + context)
+            audio = self(mel[:, lo:hi])
+            yield audio[(start - lo) * hop : (end - lo) * hop]
+            start, end = end, min(end + chunk, frames)

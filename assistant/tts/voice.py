@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 
 from assistant import EMOTIONS, paths
 from assistant.tts import features, text
+from assistant.tts.fast_vocoder import FastVocoder, FastVocoderError
 from assistant.tts.model import AcousticModel, ModelConfig
 from assistant.tts.phonemes import BOUNDARY, PAD, PITCHED, PUNCTUATION
 from assistant.tts.rate import check_rate
@@ -64,6 +65,13 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         raise VoiceError(f"cannot read {path}: {e}") from None
 
 
+def load_vocoder(name: str) -> Vocoder | FastVocoder:
+    """A vocoder by name: "fast" (shipped in assistant/vocoders/fast) or a HiFi-GAN V1 one."""
+    if name == "fast":
+        return FastVocoder.load(paths.fast_vocoder_dir())
+    return Vocoder.load(name)
+
+
 @dataclass(frozen=True)
 class VoiceInfo:
     name: str
@@ -95,7 +103,9 @@ def read_info(folder: Path) -> VoiceInfo:
 class Voice:
     """Text → speech with a chosen emotion; `stream` yields a sentence at a time."""
 
-    def __init__(self, info: VoiceInfo, model: AcousticModel, vocoder: Vocoder) -> None:
+    def __init__(
+        self, info: VoiceInfo, model: AcousticModel, vocoder: Vocoder | FastVocoder
+    ) -> None:
         self.info, self.model, self.vocoder = info, model, vocoder
 
     @property
@@ -107,7 +117,9 @@ class Voice:
         return self.info.sample_rate
 
     @classmethod
-    def load(cls, name_or_path: str | Path) -> Voice:
+    def load(cls, name_or_path: str | Path, vocoder: str | None = None) -> Voice:
+        """The voice in a folder (or shipped/installed by name); `vocoder` overrides voice.json's
+        ("lj" or "universal": HiFi-GAN V1; "fast": the fast vocoder)."""
         folder = find_voice(name_or_path)
         info = read_info(folder)
         model = AcousticModel(info.model)
@@ -118,10 +130,10 @@ class Voice:
                 f"{folder / 'model.safetensors'} does not fit voice.json: {e}"
             ) from None
         try:
-            vocoder = Vocoder.load(info.vocoder)
-        except VocoderError as e:  # its package missing or corrupt: the voice cannot speak
+            chosen = load_vocoder(vocoder or info.vocoder)
+        except (VocoderError, FastVocoderError) as e:  # missing or corrupt: it cannot speak
             raise VoiceError(f"the voice {info.name} cannot load its vocoder: {e}") from None
-        return cls(info, model.eval(), vocoder)
+        return cls(info, model.eval(), chosen)
 
     def sentence_audio(
         self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0

@@ -71,3 +71,26 @@ def test_distillation_from_the_real_teacher_lowers_the_loss(tmp_path: Path) -> N
     settings.steps = 150
     training.train([tmp_path / "pairs"], tmp_path / "run", settings)
     assert json.loads((tmp_path / "run" / "history.json").read_text())[-1]["step"] == 150
+
+
+def test_pieces_join_to_the_whole() -> None:
+    torch.manual_seed(0)
+    vocoder = FastVocoder(FastVocoderNet(FastVocoderConfig(channels=32, blocks=8, expand=2)))
+    mel = torch.randn(features.N_MELS, 500) - 5.0
+    whole = vocoder(mel)
+    pieces = list(vocoder.pieces(mel, first=20, chunk=100))
+    assert [len(p) // features.HOP for p in pieces] == [20, 100, 100, 100, 100, 80]
+    joined = np.concatenate(pieces)
+    snr = 10 * np.log10(np.sum(whole**2) / np.sum((joined - whole) ** 2))
+    assert snr > 60.0
+
+
+def test_missing_or_corrupt_files_are_a_clear_error(tmp_path: Path) -> None:
+    from assistant.tts.fast_vocoder import FastVocoderError
+
+    with pytest.raises(FastVocoderError, match="cannot load"):
+        FastVocoder.load(tmp_path)
+    FastVocoder(FastVocoderNet(TINY)).save(tmp_path)
+    (tmp_path / "vocoder.safetensors").write_bytes(b"not weights")
+    with pytest.raises(FastVocoderError, match="cannot load"):
+        FastVocoder.load(tmp_path)
