@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from assistant import paths
 from assistant.config import Config
+from assistant.conversation.music import LazyComposer
 from assistant.conversation.pipeline import Pipeline
 from assistant.conversation.speaking import Synthesizer
 from assistant.conversation.turns import VoiceSettings
@@ -278,6 +279,7 @@ def build_app(
 
     engine = build_engine(cfg)
     app_box: list[AssistantApp] = []
+    engine.voice_fn = lambda: settings_of(app_box[0].config if app_box else cfg)
 
     def emit(event: PipelineEvent) -> None:
         if app_box:
@@ -293,6 +295,7 @@ def build_app(
         lambda: settings_of(app_box[0].config),
         voice_loader=load_voice,
         guess_emotion=guesser.guess,  # loads its encoder when first asked
+        composer=LazyComposer(),  # the melody model loads when a tune is first asked for
     )
     app = AssistantApp(
         cfg,

@@ -1,4 +1,4 @@
-"""Command line: `assistant` (the app, `chat`), `devices`, `say`, `read`, `config`, `models`."""
+"""Command line: `assistant` (the app, `chat`), `ask`, `devices`, `say`, `read`, `music`, …"""
 
 from __future__ import annotations
 
@@ -227,6 +227,36 @@ def cmd_read(args: argparse.Namespace) -> int:
     return export_command(doc, args, _load_config())
 
 
+def cmd_music(args: argparse.Namespace) -> int:
+    """Compose a tune in a mood and play it, or write it to a .mid or audio file."""
+    from assistant.music.command import music_command
+
+    return music_command(args, _play)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question as the app would (its commands, else the language model)."""
+    from assistant.ask import AskError, answer, speech, which_intent
+
+    text = " ".join(args.text.split())
+    if not text:
+        print("assistant: nothing to ask: the text is empty", file=sys.stderr)
+        return 2
+    if args.intent:  # no model, no voice: only which command would take it
+        print(which_intent(text))
+        return 0
+    cfg = _load_config()
+    try:
+        reply = answer(text, cfg)
+        print(reply.shown, flush=True)
+        if not (args.speak and reply.text):
+            return 0
+        return _play(*speech(reply, cfg))
+    except AskError as e:
+        print(f"assistant: {e}", file=sys.stderr)
+        return 1
+
+
 def _fraction(value: str) -> float:
     number = float(value)
     if not 0.0 <= number <= 1.0:
@@ -275,6 +305,18 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", type=Path, help="write a wav file instead of playing")
     say.set_defaults(func=cmd_say)
     _add_read(sub)
+    ask = sub.add_parser("ask", help="answer one question", description=cmd_ask.__doc__)
+    ask.add_argument("text", help="the question or command, as you would say or type it")
+    ask.add_argument("--speak", action="store_true", help="also say the answer with the voice")
+    ask.add_argument(
+        "--intent", action="store_true", help="only print the command that would take it (or model)"
+    )
+    ask.set_defaults(func=cmd_ask)
+    from assistant.music.command import add_arguments
+
+    music = sub.add_parser("music", help="play or write a tune", description=cmd_music.__doc__)
+    add_arguments(music, _fraction)
+    music.set_defaults(func=cmd_music)
 
     cfg = sub.add_parser(
         "config",

@@ -69,6 +69,7 @@ class AsrConfig:
     barge_in_threshold: float = 0.8  # the same while the assistant talks (its own voice leaks in)
     min_speech_s: float = 0.15  # speech shorter than this never starts a turn (clicks, coughs)
     push_to_talk: bool = False  # True: no VAD; the talk key (F3) starts and ends each turn
+    early_reply: bool = True  # start the reply during the end-of-turn pause (dropped if you go on)
 
     def check(self) -> None:
         _require(

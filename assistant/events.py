@@ -26,6 +26,20 @@ class HeardPartial:
 
 
 @dataclass(frozen=True)
+class HearingSpeech:
+    """The endpointer heard speech begin (True) or end (False): the listening state."""
+
+    active: bool
+
+
+@dataclass(frozen=True)
+class MicLevel:
+    """The microphone's loudest block since the last report, in dBFS (RMS; -100 for silence)."""
+
+    rms_db: float
+
+
+@dataclass(frozen=True)
 class HeardFinal:
     """What the user said, settled: it is answered next."""
 
@@ -49,10 +63,22 @@ class ReplyDone:
 
 
 @dataclass(frozen=True)
+class NoReply:
+    """A request got no reply of its own (a stop, pause or go-on command, or a failure)."""
+
+
+@dataclass(frozen=True)
 class Speaking:
     """The assistant started (True) or stopped (False) making sound."""
 
     active: bool
+
+
+@dataclass(frozen=True)
+class SpeakingSentence:
+    """The reply's sentence (as cut from its text) that is sounding now."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -111,10 +137,14 @@ class AudioChanged(AudioStatus):
 PipelineEvent = (
     Listening
     | HeardPartial
+    | HearingSpeech
+    | MicLevel
     | HeardFinal
     | ReplyPiece
     | ReplyDone
+    | NoReply
     | Speaking
+    | SpeakingSentence
     | Notice
     | EmotionChanged
     | VoiceChanged

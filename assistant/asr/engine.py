@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,13 @@ import numpy as np
 
 from assistant.asr import models
 from assistant.asr.types import AsrError, Final, Partial, Recognizer
-from assistant.asr.vad import Endpointer, SpeechEnded, SpeechStarted
+from assistant.asr.vad import (
+    Endpointer,
+    SpeechEnded,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+)
 from assistant.asr.whisper import WhisperEngine
 from assistant.config import AsrConfig
 
@@ -75,7 +82,17 @@ def create_recognizer(cfg: AsrConfig, words: bool = False) -> Recognizer:
     return VoskRecognizer(choice.model, words=words)
 
 
-ListenEvent = SpeechStarted | SpeechEnded | Partial | Final
+@dataclass(frozen=True)
+class Tentative:
+    """What the open turn said up to a pause that may end it (after SpeechPaused): a guess
+    that the turn's Final will confirm (same text) or not (different text, or SpeechResumed)."""
+
+    text: str
+
+
+ListenEvent = (
+    SpeechStarted | SpeechPaused | SpeechResumed | SpeechEnded | Partial | Tentative | Final
+)
 
 
 class Listener:
@@ -85,6 +102,10 @@ class Listener:
     `preroll_s` before the start the endpointer reports (which can lie well before the moment it
     decided: a first word, then a softer stretch), so first syllables are not cut off.
     Vosk may settle parts of a long turn early; they are joined into the turn's one Final.
+    At a pause that may end the turn (SpeechPaused) the text so far comes as a Tentative: the
+    latest partial, or what a recogniser with `peek()` (Whisper) makes of the turn so far. When
+    the turn then ends with nothing but silence after the pause, that decode is its Final (the
+    silence is not decoded again).
     """
 
     def __init__(
@@ -97,6 +118,8 @@ class Listener:
         self._recent: deque[np.ndarray] = deque()
         self._recent_samples = 0
         self._settled: list[Final] = []  # parts of the current turn already final
+        self._partial = ""  # the turn's latest partial text
+        self._peeked: str | None = None  # the turn decoded at the current pause, if it was
 
     def start(self, sample_rate: int) -> None:
         """Load the VAD and the recogniser's model."""
@@ -116,10 +139,17 @@ class Listener:
                 # seconds of audio before this block that belong to the turn, pre-roll included
                 back = self.endpointer.time - event.at + self.preroll_s - len(block) / self.rate
                 self._open_turn(back)
-            else:  # the block's audio belongs to the turn that ends
-                if not heard:
-                    out.extend(self._hear(block))
-                    heard = True
+                continue
+            if isinstance(event, SpeechResumed):
+                self._peeked = None
+                out.append(event)
+                continue
+            if not heard:  # the block's audio belongs to the turn that pauses or ends
+                out.extend(self._hear(block))
+                heard = True
+            if isinstance(event, SpeechPaused):
+                out += [event, *self._tentative()]
+            else:
                 out += [event, self._close_turn()]
         if not heard:
             if self.endpointer.in_speech:
@@ -146,7 +176,7 @@ class Listener:
     def _open_turn(self, back_s: float) -> None:
         """Start hearing a turn with the last `back_s` seconds of remembered audio."""
         self.recognizer.reset()
-        self._settled = []
+        self._settled, self._partial, self._peeked = [], "", None
         skip = self._recent_samples - round(max(back_s, 0.0) * self.rate)
         preroll = list(self._recent)
         self._recent.clear()
@@ -160,15 +190,32 @@ class Listener:
         result = self.recognizer.accept(block)
         if isinstance(result, Final):
             self._settled.append(result)
-            return [Partial(_joined(self._settled))]
-        if isinstance(result, Partial):
-            return [Partial(_joined([*self._settled, Final(result.text)]))]
-        return []
+            self._partial, self._peeked = _joined(self._settled), None
+        elif isinstance(result, Partial):
+            self._partial = _joined([*self._settled, Final(result.text)])
+        else:
+            return []
+        return [Partial(self._partial)]
+
+    def _tentative(self) -> list[ListenEvent]:
+        """The turn's text so far, at a pause that may end it (none if nothing was heard)."""
+        peek: Callable[[], Partial] | None = getattr(self.recognizer, "peek", None)
+        if peek is None:
+            text = self._partial
+        else:
+            text = self._peeked = _joined([*self._settled, Final(peek().text)])
+        return [Tentative(text)] if text else []
 
     def _close_turn(self) -> Final:
-        parts = [*self._settled, self.recognizer.finish()]
-        self._settled = []
-        return Final(_joined(parts), tuple(w for part in parts for w in part.words))
+        peeked, self._peeked = self._peeked, None
+        if peeked is not None:  # decoded at this pause, and only silence came since
+            self.recognizer.reset()
+            parts = self._settled
+        else:
+            parts = [*self._settled, self.recognizer.finish()]
+        self._settled, self._partial = [], ""
+        words = tuple(w for part in parts for w in part.words)
+        return Final(peeked if peeked is not None else _joined(parts), words)
 
     def _remember(self, block: np.ndarray) -> None:
         self._recent.append(block)

@@ -20,6 +20,7 @@ SILERO_RATE = 16000  # Hz; the Silero ONNX model shipped with faster-whisper tak
 SILERO_WINDOW = 512  # samples per call at 16 kHz (32 ms)
 _SILERO_CONTEXT = 64  # samples of the previous window the model sees in front of each window
 _HYSTERESIS = 0.15  # a turn goes on while the probability stays above threshold - this
+EARLY_REPLY_S = 0.25  # a pause this long is reported (SpeechPaused) with asr.early_reply
 
 
 class VadError(RuntimeError):
@@ -162,7 +163,21 @@ class SpeechEnded:
         return self.at - self.started
 
 
-TurnEvent = SpeechStarted | SpeechEnded
+@dataclass(frozen=True)
+class SpeechPaused:
+    """The open turn has been quiet since `at` for `Endpointer.early_s`: it may be ending."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    """Speech came back at `at` after a SpeechPaused: the turn goes on."""
+
+    at: float
+
+
+TurnEvent = SpeechStarted | SpeechPaused | SpeechResumed | SpeechEnded
 
 
 class Endpointer:
@@ -171,6 +186,8 @@ class Endpointer:
     A turn starts once `min_speech_s` of speech above the threshold has been heard and ends after
     `silence_s` below `threshold - 0.15`. While `talking` (the assistant speaks) the higher
     `barge_in_threshold` applies, so its own voice leaking into the microphone starts no turn.
+    With `early_s` > 0, a pause of `early_s` in an open turn is reported (SpeechPaused), and so
+    is speech coming back after it (SpeechResumed): a reply may be prepared in the meantime.
     With `push_to_talk`, no VAD runs: `press()` and `release()` start and end the turn.
     """
 
@@ -183,12 +200,14 @@ class Endpointer:
         min_speech_s: float = 0.15,
         push_to_talk: bool = False,
         auto_vad: bool = False,
+        early_s: float = 0.0,
     ) -> None:
         self.vad = vad
         self.auto_vad = auto_vad  # chosen by "auto": another may serve a rate Silero cannot
         self.silence_s, self.min_speech_s = silence_s, min_speech_s
         self.threshold, self.barge_in_threshold = threshold, barge_in_threshold
         self.push_to_talk = push_to_talk
+        self.early_s = early_s  # 0: no SpeechPaused/SpeechResumed
         self.talking = False  # set while the assistant speaks
         self.probability = 0.0  # of the last window, for a level meter
         self.sample_rate = 0
@@ -199,6 +218,7 @@ class Endpointer:
         self._run_speech = 0.0
         self._turn_start: float | None = None
         self._voice_end = 0.0
+        self._paused = False  # SpeechPaused was reported for the current pause
 
     @classmethod
     def from_config(cls, cfg: AsrConfig, push_to_talk: bool = False) -> Endpointer:
@@ -210,6 +230,7 @@ class Endpointer:
             min_speech_s=cfg.min_speech_s,
             push_to_talk=push_to_talk,
             auto_vad=cfg.vad == "auto",
+            early_s=EARLY_REPLY_S if cfg.early_reply and not push_to_talk else 0.0,
         )
 
     def start(self, sample_rate: int = SILERO_RATE) -> None:
@@ -260,11 +281,7 @@ class Endpointer:
         high = self.barge_in_threshold if self.talking else self.threshold
         low = max(high - _HYSTERESIS, 0.01)
         if self._turn_start is not None:
-            if p >= low:
-                self._voice_end = end
-            elif end - self._voice_end >= self.silence_s:
-                return self._end(self._voice_end)
-            return None
+            return self._in_turn(p >= low, begin, end)
         if p >= high:
             self._run_start = begin if self._run_start is None else self._run_start
             self._run_speech += end - begin
@@ -274,6 +291,20 @@ class Endpointer:
             return self._begin(self._run_start, end)
         return None
 
+    def _in_turn(self, voiced: bool, begin: float, end: float) -> TurnEvent | None:
+        """A window of an open turn: the voice goes on, pauses, comes back, or has ended."""
+        if voiced:
+            self._voice_end = end
+            if self._paused:
+                self._paused = False
+                return SpeechResumed(begin)
+        elif end - self._voice_end >= self.silence_s:
+            return self._end(self._voice_end)
+        elif self.early_s > 0 and not self._paused and end - self._voice_end >= self.early_s:
+            self._paused = True
+            return SpeechPaused(self._voice_end)
+        return None
+
     def _begin(self, at: float, voiced_until: float) -> SpeechStarted:
         self._turn_start, self._voice_end = at, voiced_until
         self._run_start, self._run_speech = None, 0.0
@@ -281,7 +312,7 @@ class Endpointer:
 
     def _end(self, at: float) -> SpeechEnded:
         started = self._turn_start if self._turn_start is not None else at
-        self._turn_start = None
+        self._turn_start, self._paused = None, False
         return SpeechEnded(at, started)
 
     def press(self) -> SpeechStarted | None:
@@ -298,6 +329,7 @@ class Endpointer:
         self._samples = 0
         self._run_start, self._run_speech = None, 0.0
         self._turn_start, self._voice_end = None, 0.0
+        self._paused = False
         self.probability = 0.0
         if self.vad is not None:
             self.vad.reset()

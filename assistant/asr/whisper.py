@@ -134,10 +134,15 @@ class WhisperEngine:
             return final if final.text else None
         return None
 
-    def finish(self) -> Final:
+    def peek(self) -> Partial:
+        """The text of the turn so far, decoded now (the turn goes on)."""
         audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
+        return Partial(self.whisper.transcribe(audio, self.sample_rate) if len(audio) else "")
+
+    def finish(self) -> Final:
+        text = self.peek().text
         self.reset()
-        return Final(self.whisper.transcribe(audio, self.sample_rate) if len(audio) else "")
+        return Final(text)
 
     def reset(self) -> None:
         self._blocks, self._samples = [], 0

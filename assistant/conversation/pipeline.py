@@ -17,8 +17,10 @@ import numpy as np
 
 from assistant.audio.convert import to_mono
 from assistant.conversation.listening import Ears
+from assistant.conversation.music import Composer, Music
 from assistant.conversation.reading import open_for_reading
 from assistant.conversation.speaking import Output, Synthesizer, speaker_error
+from assistant.conversation.speculation import Speculator
 from assistant.conversation.turns import (
     SentenceCutter,
     Timing,
@@ -30,16 +32,18 @@ from assistant.events import (
     EmotionChanged,
     HeardFinal,
     HeardPartial,
+    NoReply,
     Notice,
     PipelineEvent,
     ReplyDone,
     ReplyPiece,
     Speaking,
+    SpeakingSentence,
     TurnLatency,
     VoiceChanged,
 )
-from assistant.reply.engine import ReplyEngine
-from assistant.reply.skills import Pause, ReadFile, Resume, SetEmotion, SetVoice, Stop
+from assistant.reply.engine import Reply, ReplyEngine
+from assistant.reply.skills import Pause, PlayMusic, ReadFile, Resume, SetEmotion, SetVoice, Stop
 from assistant.tts.voice import SENTENCE_PAUSE
 
 if TYPE_CHECKING:
@@ -72,6 +76,7 @@ class Pipeline:
         settings_fn: Callable[[], VoiceSettings] = VoiceSettings,
         voice_loader: Callable[[str], Synthesizer] | None = None,
         guess_emotion: Callable[[str], str] | None = None,
+        composer: Composer | None = None,
     ) -> None:
         self.reply_engine, self.voice, self.speaker = reply_engine, voice, speaker
         self.emit, self.settings_fn = emit, settings_fn
@@ -84,13 +89,25 @@ class Pipeline:
         self.ears = Ears(emit, self.on_heard)
         self._threads: list[threading.Thread] = []  # turn and TTS workers, for join()
         self.reader: Reader | None = None  # the document being read, when one is open
+        self.music = Music(
+            composer, lambda: self.speaker, emit, self._set_speaking, self.speaker_lost
+        )
+        self.speculator = Speculator(  # replies started while the user's pause may end the turn
+            reply_engine, lambda: self._turn is None and not self._start_lock.locked()
+        )
 
     # ------------------------------------------------------------ turns
 
-    def submit_text(self, text: str, speech_end: float | None = None) -> threading.Thread:
-        """Answer `text` (typed or recognised) in a worker thread; returns the thread."""
+    def submit_text(
+        self, text: str, speech_end: float | None = None, reply: Reply | None = None
+    ) -> threading.Thread:
+        """Answer `text` (typed or recognised) in a worker thread; returns the thread.
+        `reply`: its answer, already started (by the Speculator)."""
         timing = Timing(speech_end=speech_end, final=time.perf_counter())
-        thread = threading.Thread(target=self._turn_main, args=(text, timing), name="turn")
+        if reply is None:
+            self.speculator.drop()
+        args = (text, timing, reply)
+        thread = threading.Thread(target=self._turn_main, args=args, name="turn")
         thread.daemon = True
         self._started(thread)
         return thread
@@ -109,10 +126,13 @@ class Pipeline:
             thread.join(max(0.0, end - time.monotonic()))
         return not any(t.is_alive() for t in threads)
 
-    def _turn_main(self, text: str, timing: Timing) -> None:
+    def _turn_main(self, text: str, timing: Timing, started: Reply | None = None) -> None:
+        answered = False
         try:
             with self._start_lock:
-                reply = self.reply_engine.reply(text)
+                reply = started or self.reply_engine.reply(text)
+                if reply.notice:
+                    self.emit(Notice(reply.notice))
                 action = reply.action
                 if isinstance(action, Pause | Resume) and self._steer_reader(action):
                     return
@@ -128,9 +148,13 @@ class Pipeline:
                 with self._lock:
                     self._turn = turn
             self._run(turn)
+            answered = True
         except Exception as e:
             log.exception("the turn failed")
             self.emit(Notice(f"Something went wrong answering that: {e}"))
+        finally:
+            if not answered:  # a command (stop, pause, go on) or a failure: no ReplyDone follows
+                self.emit(NoReply())
 
     def _run(self, turn: Turn) -> None:
         action = turn.reply.action
@@ -139,6 +163,8 @@ class Pipeline:
             self.emit(EmotionChanged(action.emotion, action.intensity))
         elif isinstance(action, SetVoice):
             self.load_voice(action.name)
+        elif isinstance(action, PlayMusic):  # composed now, played once the reply was said
+            self.music.prepare(action.emotion, action.intensity)
         speaker = self.speaker
         if speaker is not None and (reason := speaker_error(speaker)) is not None:
             self.speaker_lost(speaker, reason)
@@ -168,7 +194,7 @@ class Pipeline:
     def _steer_reader(self, action: Pause | Resume) -> bool:
         """ "Pause" and "go on" steer the reader when no answer is being said."""
         reader = self.reader
-        if reader is None or (self._turn is not None and self._turn.sounding):
+        if reader is None or self.music.active or (self._turn is not None and self._turn.sounding):
             return False
         reader.pause() if isinstance(action, Pause) else reader.play()
         return True
@@ -185,6 +211,8 @@ class Pipeline:
         speaker = self.speaker
         assert speaker is not None
         playback = turn.speak_on(speaker)
+        follow = threading.Thread(target=self._follow, args=(turn,), name="follow", daemon=True)
+        self._started(follow)
         while not turn.cancelled.is_set():
             sentence = turn.sentences.get()
             if sentence is None or not playback.wait_for_room():
@@ -197,6 +225,17 @@ class Pipeline:
             while turn.sentences.get() is not None:  # the text goes on to its end (or a stop)
                 pass
         self._finish(turn)
+
+    def _follow(self, turn: Turn) -> None:
+        """Report the sentence sounding now (SpeakingSentence) until the turn ends."""
+        playback, shown = turn.playback, -1
+        while playback is not None and self._turn is turn and not turn.cancelled.wait(0.1):
+            now = playback.played()
+            with turn.lock:  # the first sentence's first piece (None) is shown with its rest
+                ahead = [(i, s) for i, (s, _, end) in enumerate(playback.marks) if s and end > now]
+            if ahead and ahead[0][0] != shown:
+                shown = ahead[0][0]
+                self.emit(SpeakingSentence(ahead[0][1]))
 
     def _synthesize(self, turn: Turn, sentence: str) -> Iterator[tuple[np.ndarray, int, bool]]:
         """(audio, sample rate, is it the sentence's end); the end piece carries the pause.
@@ -266,12 +305,15 @@ class Pipeline:
         if turn.sounding:
             self._set_speaking(False)
         self.emit(ReplyDone(text, text))
+        self.music.start()  # a tune the reply announced
 
     # ------------------------------------------------------------ control
 
     def stop(self) -> None:
         """Barge-in: silence the speaker now, end the reply, keep only what was heard; a
-        document being read pauses at its place."""
+        document being read pauses at its place; a tune playing ends."""
+        self.speculator.drop()
+        self.music.stop()
         if self.reader is not None:
             self.reader.pause()
         with self._lock:
@@ -325,6 +367,7 @@ class Pipeline:
 
     def pause(self) -> None:
         """Stop the sound but keep the place; resume() goes on from there."""
+        self.music.pause()
         turn = self._turn
         if turn is None or turn.playback is None:
             return
@@ -332,6 +375,7 @@ class Pipeline:
         self._set_speaking(False)
 
     def resume(self) -> None:
+        self.music.resume()
         turn = self._turn
         playback = turn.playback if turn is not None else None
         if turn is None or playback is None or playback.paused_at is None or playback.failure:
@@ -402,8 +446,9 @@ class Pipeline:
         from assistant.asr.types import Final, Partial
         from assistant.asr.vad import SpeechStarted
 
+        self.speculator.hear(event)
         if isinstance(event, SpeechStarted) and (
-            self.speaking or (self.reader is not None and self.reader.playing)
+            self.speaking or self.music.playing or (self.reader is not None and self.reader.playing)
         ):
             log.info("barge-in: the user speaks")
             self.stop()
@@ -411,10 +456,11 @@ class Pipeline:
             self.emit(HeardPartial(event.text))
         elif isinstance(event, Final) and event.text.strip():
             self.emit(HeardFinal(event.text))
-            self.submit_text(event.text, speech_end)
+            self.submit_text(event.text, speech_end, self.speculator.take(event.text))
 
     def close(self) -> None:
         """Stop speaking and listening (the parts passed in are closed by their owner)."""
         self.stop()
+        self.music.close()
         self.ears.stop()
         self.join()

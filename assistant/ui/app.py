@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -16,6 +15,7 @@ from assistant import events
 from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
 from assistant.tts.rate import MAX_RATE, MIN_RATE
+from assistant.ui.commands import AssistantCommands
 from assistant.ui.messages import (
     AudioInfo,
     EmotionChosen,
@@ -28,6 +28,7 @@ from assistant.ui.messages import (
 )
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
+from assistant.ui.screens.help import HelpScreen
 from assistant.ui.screens.open_file import OpenFile
 from assistant.ui.screens.reader import ReaderControl, ReaderScreen
 from assistant.ui.widgets.status import StatusInfo
@@ -38,19 +39,6 @@ if TYPE_CHECKING:
 RATE_STEP = 0.25  # of the reading rate, per key press
 
 log = logging.getLogger(__name__)
-
-HELP_TEXT = """\
-Enter: send the typed message
-F2: choose the voice's emotion and intensity
-F3: talk key: press to start speaking, again to finish (push-to-talk)
-Esc: stop speaking (in the reader: pause, keeping the place)
-Ctrl+O: open a document to read aloud (or say or type "read FILE")
-In the reader: Space play/pause, Left/Right sentence, Up/Down paragraph, PgUp/PgDn chapter,
-  c chapters, -/+ rate, v voice, e emotion, q back to the chat
-Tab / Shift+Tab: move between the transcript and the input
-Page Up / Page Down: scroll the transcript (when it has focus)
-Ctrl+P: commands (themes, e.g. a light one)
-Ctrl+Q: quit"""
 
 
 class AssistantApp(App[None]):
@@ -63,6 +51,7 @@ class AssistantApp(App[None]):
     TITLE = "assistant"
     SUB_TITLE = "offline voice assistant"
     CSS_PATH = "assistant.tcss"
+    COMMANDS = App.COMMANDS | {AssistantCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+o", "open_file", "Open document"),
@@ -102,10 +91,10 @@ class AssistantApp(App[None]):
         self.reader: ReaderScreen | None = None
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
-        self._latencies: list[float] = []  # end of speech (or typed text) → first audio, seconds
 
     def get_default_screen(self) -> Screen[None]:
-        self._chat = ChatScreen(self._status_info(), self.audio, cursor_blink=self._cursor_blink)
+        status = StatusInfo.of(self.config.voice, self.audio, self.speech_engine)
+        self._chat = ChatScreen(status, self.audio, cursor_blink=self._cursor_blink)
         return self._chat
 
     @property
@@ -114,17 +103,6 @@ class AssistantApp(App[None]):
         if self._chat is None:
             raise RuntimeError("the app is not running")
         return self._chat
-
-    def _status_info(self) -> StatusInfo:
-        voice = self.config.voice
-        return StatusInfo(
-            mic=self.audio.input_name,
-            speaker=self.audio.output_name,
-            speech=self.speech_engine,
-            voice=voice.voice,
-            emotion=voice.emotion,
-            intensity=voice.intensity,
-        )
 
     # Called by the pipeline (through call_from_thread) or by the shell itself.
 
@@ -177,6 +155,7 @@ class AssistantApp(App[None]):
 
     def show_event(self, event: events.PipelineEvent) -> None:
         """Turn a pipeline event into what the screen shows."""
+        self.chat.follow(event)  # the listening bar, the latency panel, the spoken sentence
         match event:
             case events.ReplyPiece(text):
                 self.append_assistant_text(text)
@@ -200,13 +179,9 @@ class AssistantApp(App[None]):
                 self.set_speech_engine(engine)
             case events.AudioChanged() as audio:
                 self.set_audio(audio)
-            case events.TurnLatency(total=total) if total is not None:
-                self._latencies.append(total)
-                p50, p95 = np.percentile(self._latencies[-100:], [50, 95])
-                self.chat.status_bar.set_info(
-                    latency=f"first audio p50 {p50:.1f} s / p95 {p95:.1f} s"
-                )
-            case _:  # partial transcripts, latencies, ends of replies: the log has them
+            case events.MicLevel() | events.HeardPartial() | events.SpeakingSentence():
+                pass  # many a second (the chat screen shows them, and latencies)
+            case _:  # the ends of replies and of speech: the log has them
                 log.debug("pipeline: %s", event)
 
     # Messages and actions.
@@ -219,10 +194,12 @@ class AssistantApp(App[None]):
         if self._on_user_text is None:
             self.add_assistant_text(f"(echo) {message.text}")
             return
+        self.chat.listening.set_thinking(True)
         try:
             self._on_user_text(message.text)
         except Exception:
             log.exception("the handler of typed text failed")
+            self.chat.listening.set_thinking(False)
             self.add_note("Something went wrong handling that message (see the log).")
 
     def on_talk_key_pressed(self, message: TalkKeyPressed) -> None:
@@ -304,4 +281,19 @@ class AssistantApp(App[None]):
             self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
 
     def action_help(self) -> None:
-        self.notify(HELP_TEXT, title="Keys", timeout=20, markup=False)
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # The chat screen's keys, for the command palette (they work behind the reader too).
+
+    def action_talk(self) -> None:
+        self.post_message(TalkKeyPressed())
+
+    def action_stop_speaking(self) -> None:
+        self.post_message(StopSpeaking())
+
+    def action_next_voice(self) -> None:
+        self.post_message(VoiceCycled())
+
+    def action_toggle_latency(self) -> None:
+        self.chat.latency.toggle()

@@ -127,3 +127,48 @@ async def test_typed_read_request_opens_the_reader(
         notes = app.chat.query_one(Transcript).plain_text()
         assert "cannot be read aloud" in notes
         pipeline.close()
+
+
+async def test_the_sentence_sounding_now_is_highlighted(tmp_path: Path) -> None:
+    """The pipeline follows the speaker's progress; the reply's sentence being heard is marked."""
+    from assistant.ui.widgets.listening import ListeningBar
+    from assistant.ui.widgets.transcript import Turn
+    from tests.conversation.test_pipeline import FakeSpeaker, FakeVoice
+
+    app, pipeline = wire(tmp_path, "One two three. Four five six.")
+    speaker = FakeSpeaker()
+    pipeline.voice, pipeline.speaker = FakeVoice(), speaker
+    async with app.run_test() as pilot:
+        app.screen.query_one(Input).value = "count"
+        await pilot.press("enter")
+
+        def spoken() -> str | None:
+            turns = [t for t in app.chat.query(Turn) if t.speaker == "assistant"]
+            span = turns[-1].spoken if turns else None
+            return None if span is None else turns[-1].text[span[0] : span[1]]
+
+        await wait_for(lambda: spoken() == "One two three.")
+        assert app.chat.query_one(ListeningBar).state == "speaking"
+        speaker.advance(0.6)  # the first sentence and its pause were heard
+        await wait_for(lambda: spoken() == "Four five six.")
+        speaker.advance(10.0)
+        await wait_for(lambda: spoken() is None)
+        await wait_for(lambda: app.chat.query_one(ListeningBar).state == "off")
+        pipeline.close()
+
+
+async def test_a_command_with_no_reply_ends_the_thinking_state(tmp_path: Path) -> None:
+    from assistant.ui.widgets.listening import ListeningBar
+
+    app, pipeline = wire(tmp_path, "unused")
+    async with app.run_test() as pilot:
+        bar = app.chat.query_one(ListeningBar)
+        thinking: list[bool] = []
+        set_thinking = bar.set_thinking
+        bar.set_thinking = lambda on: (thinking.append(on), set_thinking(on))  # type: ignore[method-assign]
+        app.screen.query_one(Input).value = "stop"  # nothing is playing: no ReplyDone comes
+        await pilot.press("enter")
+        await wait_for(lambda: thinking == [True, False])
+        assert bar.state == "off"
+        assert app.chat.query_one(Transcript).plain_text() == "You: stop"
+        pipeline.close()

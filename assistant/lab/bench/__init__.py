@@ -1,10 +1,10 @@
 """Speed and memory benchmarks (`scripts/bench`): each named measurement runs in a fresh process.
 
-runner.py holds the registry and the reports; speech.py, conversation.py and reading.py register
-the rows.
+runner.py holds the registry and the reports; speech.py, conversation.py, reading.py and ui.py
+register the rows.
 """
 
-from assistant.lab.bench import conversation, reading, speech  # noqa: F401  (importing them registers the rows)
+from assistant.lab.bench import conversation, reading, speech, ui  # noqa: F401  (importing them registers the rows)
 from assistant.lab.bench.runner import (
     PARAGRAPH,
     REGISTRY,

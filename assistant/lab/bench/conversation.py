@@ -7,11 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.lab.bench.runner import BenchConfig, Metrics, Unavailable, measurement
 from assistant.lab.bench.speech import load_voice
+
+if TYPE_CHECKING:
+    from assistant.config import AsrConfig
 
 
 class _NullSpeaker:
@@ -95,15 +99,34 @@ class _RecordedMic:
 
 
 QUESTION = "Tell me something about the moon."
+STAGES = ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total")
 
 
 @measurement("conversation", "spoken question → Whisper → SmolLM2 → our voice: stage latencies")
 def _conversation(config: BenchConfig) -> Metrics:
-    from assistant.asr.engine import Listener
+    from assistant.config import AsrConfig
+
+    return converse(config, AsrConfig(engine="whisper"))
+
+
+@measurement("conversation-vosk", "the same with Vosk listening (when a Vosk model is installed)")
+def _conversation_vosk(config: BenchConfig) -> Metrics:
+    from assistant.asr.types import AsrError
+    from assistant.config import AsrConfig
+
+    try:
+        return converse(config, AsrConfig(engine="vosk"))
+    except AsrError as e:
+        raise Unavailable(str(e)) from None
+
+
+def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> Metrics:
+    """Ask QUESTION (our voice, at real-time pace) `max(repeats, 5)` times after a warm-up turn;
+    p50/p95 of each latency stage. `asr.early_reply` and `reuse_prompt` switch the speed-ups."""
+    from assistant.asr.engine import Listener, create_recognizer
     from assistant.asr.vad import Endpointer
-    from assistant.asr.whisper import WhisperEngine
     from assistant.audio.convert import to_mono
-    from assistant.config import AsrConfig, ReplyConfig
+    from assistant.config import ReplyConfig
     from assistant.conversation.pipeline import Pipeline
     from assistant.events import Listening, PipelineEvent
     from assistant.reply.engine import ReplyEngine
@@ -111,11 +134,13 @@ def _conversation(config: BenchConfig) -> Metrics:
     from assistant.reply.llm import LLMError, TransformersLLM
     from assistant.reply.skills import Skills
 
+    recognizer = create_recognizer(asr)
     voice = load_voice(config)
     question = to_mono(
         voice.sentence_audio(QUESTION, "neutral", 1.0, 1.0), voice.sample_rate, 16000
     )
-    llm = TransformersLLM.from_config(ReplyConfig())
+    reply = ReplyConfig()
+    llm = TransformersLLM(reply.model, reply.max_new_tokens, reply.temperature, None, reuse_prompt)
     try:
         llm.load()
     except LLMError as e:
@@ -131,8 +156,7 @@ def _conversation(config: BenchConfig) -> Metrics:
                 listening.set()
 
         pipeline = Pipeline(engine, voice, _NullSpeaker(), seen)
-        listener = Listener(Endpointer.from_config(AsrConfig()), WhisperEngine("bench"))
-        pipeline.start_listening(mic, listener)  # type: ignore[arg-type]
+        pipeline.start_listening(mic, Listener(Endpointer.from_config(asr), recognizer))  # type: ignore[arg-type]
         if not listening.wait(120):
             raise RuntimeError("the recogniser did not start within 120 s")
         for turn in range(turns + 1):  # the first one warms up
@@ -146,8 +170,13 @@ def _conversation(config: BenchConfig) -> Metrics:
             pipeline.join()
         mic.stop()
         pipeline.close()
-    metrics: Metrics = {"turns": float(turns)}
-    for stage in ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total"):
+    speculator = pipeline.speculator
+    metrics: Metrics = {
+        "turns": float(turns),
+        "early_replies_taken": float(speculator.taken),
+        "early_replies_dropped": float(speculator.dropped),
+    }
+    for stage in STAGES:
         values = [getattr(t, stage) for t in pipeline.latencies[1:]]
         values = [v for v in values if v is not None]
         if values:

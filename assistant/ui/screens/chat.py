@@ -1,4 +1,4 @@
-"""The chat screen: notice, transcript, text input and status bar."""
+"""The chat screen: notice, transcript, what is heard, text input, latency panel, status bar."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
+from assistant import events
 from assistant.ui.messages import AudioInfo, StopSpeaking, TalkKeyPressed, UserTextSubmitted
+from assistant.ui.widgets.latency import LatencyPanel, first_audio_summary
+from assistant.ui.widgets.listening import ListeningBar
 from assistant.ui.widgets.status import AudioNotice, StatusBar, StatusInfo
 from assistant.ui.widgets.transcript import Transcript
 
@@ -21,6 +24,7 @@ class ChatScreen(Screen[None]):
         # ctrl+e would clash with Input's "end of line", so F2 alone opens the picker.
         Binding("f2", "app.pick_emotion", "Emotion"),
         Binding("f3", "talk", "Talk"),
+        Binding("f4", "toggle_latency", "Latency", show=False),  # in F1 and Ctrl+P
         Binding("escape", "stop_speaking", "Stop speaking"),
     ]
 
@@ -34,6 +38,8 @@ class ChatScreen(Screen[None]):
         yield Header()
         yield AudioNotice(self._audio, id="audio-notice")
         yield Transcript(id="transcript")
+        yield LatencyPanel(id="latency")
+        yield ListeningBar(id="listening")
         message = Input(placeholder="Type a message and press Enter", id="message")
         message.cursor_blink = self._cursor_blink
         yield message
@@ -55,6 +61,44 @@ class ChatScreen(Screen[None]):
     def notice(self) -> AudioNotice:
         return self.query_one(AudioNotice)
 
+    @property
+    def listening(self) -> ListeningBar:
+        return self.query_one(ListeningBar)
+
+    @property
+    def latency(self) -> LatencyPanel:
+        return self.query_one(LatencyPanel)
+
+    def follow(self, event: events.PipelineEvent) -> None:
+        """What the listening bar, the latency panel and the reply's highlight make of an event
+        (the transcript is the app's)."""
+        bar = self.listening
+        match event:
+            case events.Listening():
+                bar.set_listening(True)
+            case events.AudioChanged(input_name=None):
+                bar.set_listening(False)
+            case events.MicLevel(rms_db):
+                bar.set_level(rms_db)
+            case events.HearingSpeech(active):
+                bar.set_hearing(active)
+            case events.HeardPartial(text):
+                bar.set_partial(text)
+            case events.HeardFinal():
+                bar.set_thinking(True)
+            case events.Speaking(active):
+                bar.set_speaking(active)
+                if not active:
+                    self.transcript.mark_spoken(None)
+            case events.SpeakingSentence(text):
+                self.transcript.mark_spoken(text)
+            case events.ReplyDone() | events.NoReply():
+                bar.set_thinking(False)
+                self.transcript.mark_spoken(None)
+            case events.TurnLatency() as latency:
+                self.latency.add(latency)
+                self.status_bar.set_info(latency=first_audio_summary(self.latency.turns))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
@@ -67,3 +111,6 @@ class ChatScreen(Screen[None]):
 
     def action_talk(self) -> None:
         self.post_message(TalkKeyPressed())
+
+    def action_toggle_latency(self) -> None:
+        self.latency.toggle()

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.widgets import Static
 
+from assistant.config import VoiceConfig
 from assistant.ui.messages import AudioInfo
 
 
@@ -23,6 +24,13 @@ class StatusInfo:
     intensity: float  # 0.0 .. 1.0
     speaking: bool = False
     latency: str = ""  # "first audio p50 1.2 s / p95 2.0 s" once turns were timed
+
+    @classmethod
+    def of(cls, voice: VoiceConfig, audio: AudioInfo, speech: str) -> StatusInfo:
+        """What the bar shows at start."""
+        return cls(
+            audio.input_name, audio.output_name, speech, voice.voice, voice.emotion, voice.intensity
+        )
 
 
 def status_text(info: StatusInfo) -> str:

@@ -13,6 +13,7 @@ Speaker = Literal["user", "assistant", "note"]
 LABELS: dict[Speaker, str] = {"user": "You", "assistant": "Assistant", "note": "Note"}
 MAX_DISPLAY_CHARS = 4000  # longer turns are cut on screen (the handler still gets all of it)
 MAX_TURNS = 500  # the oldest turns are dropped beyond this, so a long session stays responsive
+SPOKEN_STYLE = "reverse bold underline"  # the sentence being said: shape, not colour alone
 
 
 def display_text(text: str, limit: int = MAX_DISPLAY_CHARS) -> str:
@@ -29,6 +30,7 @@ class Turn(Static):
         super().__init__(classes=f"turn -{speaker}")
         self.speaker: Speaker = speaker
         self._parts: list[str] = [text] if text else []
+        self.spoken: tuple[int, int] | None = None  # the characters being said now
         self.update(self._render_turn())
 
     @property
@@ -40,11 +42,27 @@ class Turn(Static):
         self._parts.append(chunk)
         self.update(self._render_turn())
 
+    def mark_spoken(self, sentence: str | None) -> bool:
+        """Highlight `sentence`, searched from the one highlighted before (None: no highlight);
+        False when the text does not hold it."""
+        if sentence is None:
+            found = None
+        else:
+            text, after = self.text, self.spoken[1] if self.spoken else 0
+            start = text.find(sentence, after)
+            start = text.find(sentence) if start < 0 else start
+            found = None if start < 0 else (start, start + len(sentence))
+        if found != self.spoken:
+            self.spoken = found
+            self.update(self._render_turn())
+        return found is not None or sentence is None
+
     def _render_turn(self) -> Content:
         # Content(...) is literal text: "[bold]" typed by the user is shown as typed.
-        return Content.assemble(
-            (f"{LABELS[self.speaker]}:", "bold underline"), " ", Content(display_text(self.text))
-        )
+        body = Content(display_text(self.text))
+        if self.spoken is not None and self.spoken[1] <= MAX_DISPLAY_CHARS:
+            body = body.stylize(SPOKEN_STYLE, *self.spoken)
+        return Content.assemble((f"{LABELS[self.speaker]}:", "bold underline"), " ", body)
 
 
 class Transcript(VerticalScroll):
@@ -73,6 +91,12 @@ class Transcript(VerticalScroll):
             turns[-1].append(chunk)
             return turns[-1]
         return self.add_turn(speaker, chunk)
+
+    def mark_spoken(self, sentence: str | None) -> None:
+        """Highlight the sentence being said in the latest reply (None: stop highlighting)."""
+        turns = [t for t in self.turns if t.speaker == "assistant"]
+        if turns:
+            turns[-1].mark_spoken(sentence)
 
     def plain_text(self) -> str:
         """Everything shown, one turn a line, as a screen reader or a test would read it."""

@@ -1,0 +1,131 @@
+"""The help screen (F1): every key of every screen, and the spoken commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, NamedTuple
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from assistant.ui.screens.chat import ChatScreen
+from assistant.ui.screens.emotion import EmotionPicker
+from assistant.ui.screens.reader import ReaderScreen
+
+
+class Command(NamedTuple):
+    """A spoken (or typed) command: an example, what it does, the skill that answers it."""
+
+    say: str
+    does: str
+    skill: str
+
+
+# The one list the help screen shows; tests check each example reaches its skill. (The skills'
+# own spoken help, reply.skills.HELP_TEXT, says the same in prose.)
+SPOKEN_COMMANDS: tuple[Command, ...] = (
+    Command("what time is it", "the time here", "time"),
+    Command("what time is it in Tokyo", "the time in another city", "time_in"),
+    Command("what's the date", "today's date", "date"),
+    Command("what day is it in ten days", "a date ahead", "date_in"),
+    Command("sound happy · be a bit sad · calm down", "the voice's emotion", "emotion"),
+    Command("use the joe voice", "another voice", "voice"),
+    Command("read notes.md", "read a document aloud (opens the reader)", "read"),
+    Command("play some calm music", "a tune composed for a mood", "music"),
+    Command("pause · go on", "pause and resume speech, reading or music", "pause"),
+    Command("say that again", "repeat the last answer", "repeat"),
+    Command("stop", "stop speaking, reading or music", "stop"),
+    Command("what is 12 times 7", "sums", "calculate"),
+    Command("how many km is 5 miles", "unit conversions", "calculate"),
+    Command("what can you do", "a short spoken help", "help"),
+)
+
+# Keys that are not bindings of a screen (Textual's own, or the text input's).
+OTHER_KEYS: tuple[tuple[str, str], ...] = (
+    ("Enter", "Send the typed message (in a dialog: confirm)"),
+    ("Tab / Shift+Tab", "Move between the transcript and the input"),
+    ("PgUp / PgDn", "Scroll the transcript (when it has focus)"),
+    ("Ctrl+P", "Command palette: every action, searchable (themes too)"),
+)
+
+_KEY_NAMES = {
+    "escape": "Esc",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "minus": "-",
+    "plus": "+",
+    "equals_sign": "=",
+    "space": "Space",
+}
+
+
+def key_name(key: str) -> str:
+    """Textual's key name as people write it: 'ctrl+o' → 'Ctrl+O', 'f1' → 'F1'."""
+    *mods, last = key.split("+")
+    short = len(last) == 1 or (last[0] == "f" and last[1:].isdigit())
+    name = _KEY_NAMES.get(last, last.upper() if short else last.capitalize())
+    return "+".join([*(m.capitalize() for m in mods), name])
+
+
+def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, what they do) per action, in the order bound; keys of one action joined by ' / '."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for binding in Binding.make_bindings(bindings):
+        rows.setdefault((binding.action, binding.description), []).append(key_name(binding.key))
+    return [(" / ".join(keys), description) for (_, description), keys in rows.items()]
+
+
+def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(title, rows of (keys or words, what they do)) for each part of the help."""
+    return [
+        ("Keys everywhere", key_rows(app_bindings)),
+        ("Chat keys", key_rows(ChatScreen.BINDINGS) + list(OTHER_KEYS)),
+        ("Reader keys", key_rows(ReaderScreen.BINDINGS)),
+        ("Emotion picker keys", key_rows(EmotionPicker.BINDINGS)),
+        (
+            "Spoken commands (say or type them; anything else goes to the language model)",
+            [(f"“{c.say}”", c.does) for c in SPOKEN_COMMANDS],
+        ),
+    ]
+
+
+def help_content(app_bindings: Iterable[BindingType]) -> Content:
+    """The help: a title and an aligned two-column table per part (titles underlined)."""
+    sections = help_sections(app_bindings)
+    keys_width = max(len(left) for _, rows in sections[:-1] for left, _ in rows)
+    lines: list[Content] = []
+    for n, (title, rows) in enumerate(sections):  # the key tables share a column width
+        width = keys_width if n < len(sections) - 1 else max(len(left) for left, _ in rows)
+        lines.append(Content.styled(title, "bold underline"))
+        lines += [Content.assemble((a.ljust(width), "bold"), "  ", b) for a, b in rows]
+        lines.append(Content(""))
+    return Content("\n").join(lines[:-1])
+
+
+class HelpScreen(ModalScreen[None]):
+    """Scrolls with the arrows and PgUp/PgDn; Esc, F1 or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Label("Help — keys and spoken commands (Esc closes)", id="help-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(help_content(type(self.app).BINDINGS), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    @property
+    def text(self) -> str:
+        """The help as plain text (what a screen reader or a test reads)."""
+        return help_content(type(self.app).BINDINGS).plain
+
+    def action_close(self) -> None:
+        self.dismiss(None)
