@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant import paths
 from assistant.config import Config
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.reconnect import DeviceWatch
     from assistant.reply.engine import ReplyEngine
     from assistant.ui.app import AssistantApp
+    from assistant.ui.plain import PlainApp
 
 log = logging.getLogger(__name__)
 
@@ -269,16 +270,18 @@ def make_reader(
 
 
 def build_app(
-    cfg: Config, audio: AudioStatus, document: Document | None = None
-) -> tuple[AssistantApp, Callable[[], None]]:
+    cfg: Config, audio: AudioStatus, document: Document | None = None, plain: bool = False
+) -> tuple[AssistantApp | PlainApp, Callable[[], None]]:
     """The app and its parts, wired (the composition root), and what closes them; the parts
     come up in the background once the screen is up, and report on screen. With `document`,
-    the reader opens on it and reads once the voice is ready."""
+    the reader opens on it and reads once the voice is ready; `plain`: lines of text only."""
     from assistant.reader.documents import SUFFIXES
     from assistant.ui.app import AssistantApp
+    from assistant.ui.hooks import make_hooks
+    from assistant.ui.plain import PlainApp
 
     engine = build_engine(cfg)
-    app_box: list[AssistantApp] = []
+    app_box: list[AssistantApp | PlainApp] = []
     engine.voice_fn = lambda: settings_of(app_box[0].config if app_box else cfg)
 
     def emit(event: PipelineEvent) -> None:
@@ -297,10 +300,14 @@ def build_app(
         guess_emotion=guesser.guess,  # loads its encoder when first asked
         composer=LazyComposer(),  # the melody model loads when a tune is first asked for
     )
-    app = AssistantApp(
-        cfg,
-        audio,
-        speech_engine_name(cfg, audio),
+
+    def front(**wiring: Any) -> AssistantApp | PlainApp:
+        if plain:
+            return PlainApp(cfg, audio, **wiring)
+        engine_name = speech_engine_name(cfg, audio)
+        return AssistantApp(cfg, audio, engine_name, document_suffixes=SUFFIXES, **wiring)
+
+    app = front(
         on_user_text=pipeline.submit_text,
         on_stop_speaking=pipeline.stop,
         on_talk_key=pipeline.talk_key,
@@ -308,7 +315,7 @@ def build_app(
         on_open_file=pipeline.open_document,
         voices=voice_names(),
         on_choose_voice=pipeline.load_voice,
-        document_suffixes=SUFFIXES,
+        hooks=make_hooks(cfg.audio, pipeline, parts),
     )
     app_box.append(app)
 
@@ -332,9 +339,11 @@ def build_app(
     return app, close
 
 
-def run_chat(cfg: Config, audio: AudioStatus, document: Document | None = None) -> None:
+def run_chat(
+    cfg: Config, audio: AudioStatus, document: Document | None = None, plain: bool = False
+) -> None:
     """Run the app until the user quits (see build_app)."""
-    app, close = build_app(cfg, audio, document)
+    app, close = build_app(cfg, audio, document, plain)
     try:
         app.run()
     finally:

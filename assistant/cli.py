@@ -40,10 +40,10 @@ def _load_config() -> Config:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Start the terminal app; without audio devices it runs in text mode."""
-    return _run_app(None)
+    return _run_app(None, plain=getattr(args, "plain", False))
 
 
-def _run_app(doc: Document | None) -> int:
+def _run_app(doc: Document | None, plain: bool = False) -> int:
     """The app (opened on `doc` if given); C libraries' messages go to the log file."""
     from assistant.audio.devices import AudioError, AudioStatus, probe
     from assistant.chat import run_chat
@@ -57,7 +57,7 @@ def _run_app(doc: Document | None) -> int:
             audio = AudioStatus(None, None, str(e))
         if audio.problem:
             log.warning("audio: %s", audio.problem)
-        run_chat(cfg, audio, document=doc)
+        run_chat(cfg, audio, document=doc, plain=plain or cfg.ui.plain)
     return 0
 
 
@@ -278,10 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     parser.set_defaults(func=cmd_chat)
+    _add_plain_option(parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="the terminal app (default)", description=cmd_chat.__doc__)
     chat.set_defaults(func=cmd_chat)
+    _add_plain_option(chat)
 
     dev = sub.add_parser(
         "devices", help="list, choose and test audio devices", description=cmd_devices.__doc__
@@ -335,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--force", action="store_true", help="download again over an installed copy")
     actions.add_parser("list", help="installed models and the engine 'auto' would use")
     return parser
+
+
+def _add_plain_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        default=argparse.SUPPRESS,  # the subcommand's must not reset the main one's
+        help="plain text for screen readers: lines only appended, no drawing or colour",
+    )
 
 
 def _add_voice_options(parser: argparse.ArgumentParser) -> None:

@@ -28,8 +28,10 @@ class AudioConfig:
     output_device: str = ""
     input_rate: int = 16000  # Hz, what speech recognition wants
     block_ms: int = 30  # microphone block length
+    volume: float = 1.0  # of everything the speaker plays, 0 (silent) to 1 (as made)
 
     def check(self) -> None:
+        _require(0.0 <= self.volume <= 1.0, "volume", "must be between 0 and 1")
         _require(
             self.input_rate in (8000, 16000, 22050, 32000, 44100, 48000),
             "input_rate",
@@ -123,6 +125,19 @@ class ReaderConfig:
         )
 
 
+THEMES = ("default", "high-contrast")
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    plain: bool = False  # screen readers: linear text, lines only appended (also `--plain`)
+    theme: str = "default"  # default | high-contrast
+    self_voicing: bool = False  # speak focus changes and notices in the chosen voice and rate
+
+    def check(self) -> None:
+        _require(self.theme in THEMES, "theme", f"must be one of {', '.join(THEMES)}")
+
+
 @dataclass(frozen=True)
 class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -130,6 +145,7 @@ class Config:
     asr: AsrConfig = field(default_factory=AsrConfig)
     reply: ReplyConfig = field(default_factory=ReplyConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
 
     def replace(self, section: str, **changes: Any) -> Config:
         """A copy with some keys of one section changed, validated like a loaded file."""

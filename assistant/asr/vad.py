@@ -20,7 +20,7 @@ SILERO_RATE = 16000  # Hz; the Silero ONNX model shipped with faster-whisper tak
 SILERO_WINDOW = 512  # samples per call at 16 kHz (32 ms)
 _SILERO_CONTEXT = 64  # samples of the previous window the model sees in front of each window
 _HYSTERESIS = 0.15  # a turn goes on while the probability stays above threshold - this
-EARLY_REPLY_S = 0.25  # a pause this long is reported (SpeechPaused) with asr.early_reply
+EARLY_REPLY_S = 0.2  # a pause this long is reported (SpeechPaused) with asr.early_reply
 
 
 class VadError(RuntimeError):

@@ -215,6 +215,7 @@ class Speaker:
         self._error: str | None = None
         self._asked = 0.0  # monotonic time the device last asked for audio, or audio was queued
         self.delay = 0.1  # seconds from handing a block to the device until it sounds
+        self.volume = 1.0  # gain of what is played from now on (audio.volume)
 
     def start(self) -> Speaker:
         self._stream = _open(
@@ -285,7 +286,7 @@ class Speaker:
             if self._idle.is_set():  # a stall counts from now, not from the last idle block
                 self._asked = max(self._asked, time.monotonic())
             self._idle.clear()
-            self._chunks.put(np.clip(audio, -1.0, 1.0))
+            self._chunks.put(np.clip(audio * self.volume, -1.0, 1.0))
 
     @property
     def playing(self) -> bool:
@@ -428,7 +429,9 @@ class Microphone:
 
 def open_speaker(cfg: AudioConfig, sample_rate: int) -> Speaker:
     """The configured speaker, started (AudioError if it cannot open)."""
-    return Speaker(find_device(cfg.output_device, "output"), sample_rate).start()
+    speaker = Speaker(find_device(cfg.output_device, "output"), sample_rate)
+    speaker.volume = cfg.volume
+    return speaker.start()
 
 
 def open_microphone(cfg: AudioConfig) -> Microphone:

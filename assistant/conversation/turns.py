@@ -26,8 +26,9 @@ class VoiceSettings:
 
 
 _CLAUSE_END = re.compile(r"[,;:](?=\s+\S)")  # "3,000" is no clause end: a space must follow
-_PHRASE_WORDS = "and|but|or|so|that|which|who|whose|because|while|when|where|with|although|since"
-# a phrase begins: before one of those words, once the word after it has begun ("do that?" stays)
+# words that begin a clause ("and", "or", "with", "so" join words and phrases too often)
+_PHRASE_WORDS = "that|which|who|whose|because|while|when|where|although|but"
+# a clause begins before one of those words, once the word after it has begun ("do that?" stays)
 _PHRASE_START = re.compile(rf"\s+(?=(?:{_PHRASE_WORDS})\s+\S)", re.IGNORECASE)
 
 
@@ -35,7 +36,7 @@ class SentenceCutter:
     """Text pieces in, complete sentences out: a sentence is complete once the next one begins.
 
     To speak sooner, the reply's first piece may be a clause: the text up to a comma, semicolon
-    or colon, or up to a word that starts a phrase ("that", "and", "because" ...), once
+    or colon, or up to a word that starts a clause ("that", "which", "because" ...), once
     `first_clause_words` words have come and the next word has begun (0: never).
     """
 

@@ -80,22 +80,22 @@ def grounded_prompt(
 
 
 def _voice_line(voice: str, emotion: str) -> str:
+    """ "You speak with the lj voice in a calm tone." """
+    words = ["You speak"]
+    if voice:
+        words.append(f"with the {voice} voice")
     if emotion == "auto":
-        feeling = "with the feeling of what you say"
+        words.append("with the feeling of what you say")
     elif emotion:
-        feeling = f"in a {emotion} tone"
-    else:
-        feeling = ""
-    return (
-        " ".join(f"You speak{f' with the {voice} voice' if voice else ''} {feeling}".split()) + "."
-    )
+        words.append(f"in a {emotion} tone")
+    return " ".join(words) + "."
 
 
 def clock_line(now: datetime) -> str:
     """ "Today is Tuesday, March 4, 2025, a weekday. The time is 9:15 AM, in the morning."
 
-    Plain sentences the model can quote (measured on SmolLM2-135M: 12 of 16 questions about
-    the time right, against 6 with "Now it is Tuesday morning, ..." and 4 without the line).
+    Plain sentences the model can quote: SmolLM2-135M answered 12 of 18 questions about the
+    moment right with them, 10 with "Now it is Tuesday morning, March 4, 2025, 9:15 AM, ...".
     """
     hour = now.hour % 12 or 12
     time = f"{hour}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}"
@@ -106,6 +106,7 @@ def clock_line(now: datetime) -> str:
 
 
 def part_of_day(now: datetime) -> str:
+    """morning (5-12), afternoon (12-17), evening (17-21) or night."""
     if 5 <= now.hour < 12:
         return "morning"
     if 12 <= now.hour < 17:

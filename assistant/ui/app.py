@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.events import DescendantFocus
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from assistant import events
 from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
 from assistant.tts.rate import MAX_RATE, MIN_RATE
+from assistant.ui.access import SettingsHooks, focus_name, plain_text
 from assistant.ui.commands import AssistantCommands
 from assistant.ui.messages import (
     AudioInfo,
@@ -31,6 +34,8 @@ from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.screens.help import HelpScreen
 from assistant.ui.screens.open_file import OpenFile
 from assistant.ui.screens.reader import ReaderControl, ReaderScreen
+from assistant.ui.screens.settings import FIELDS, Field, SettingsScreen
+from assistant.ui.themes import HIGH_CONTRAST, theme_name
 from assistant.ui.widgets.status import StatusInfo
 
 if TYPE_CHECKING:
@@ -55,6 +60,7 @@ class AssistantApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+o", "open_file", "Open document"),
+        Binding("ctrl+s,f5", "settings", "Settings"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -73,6 +79,7 @@ class AssistantApp(App[None]):
         on_choose_voice: Callable[[str], object] | None = None,
         document_suffixes: frozenset[str] = frozenset(),
         cursor_blink: bool = True,
+        hooks: SettingsHooks | None = None,
     ) -> None:
         """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
         None echoes it back. `make_reader` gives the reader of an opened document, `on_open_file`
@@ -91,6 +98,9 @@ class AssistantApp(App[None]):
         self.reader: ReaderScreen | None = None
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
+        self.hooks = hooks or SettingsHooks()
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = theme_name(config.ui.theme)
 
     def get_default_screen(self) -> Screen[None]:
         status = StatusInfo.of(self.config.voice, self.audio, self.speech_engine)
@@ -165,6 +175,7 @@ class AssistantApp(App[None]):
                 self.set_speaking(active)
             case events.Notice(text):
                 self.add_note(text)
+                self.announce(text)
                 if self.reader is not None:  # the chat is hidden behind the reader
                     self.notify(text, timeout=8, markup=False)
             case events.EmotionChanged(emotion, intensity):
@@ -179,6 +190,8 @@ class AssistantApp(App[None]):
                 self.set_speech_engine(engine)
             case events.AudioChanged() as audio:
                 self.set_audio(audio)
+            case events.MicLevel(rms_db) if isinstance(self.screen, SettingsScreen):
+                self.screen.set_level(rms_db)
             case events.MicLevel() | events.HeardPartial() | events.SpeakingSentence():
                 pass  # many a second (the chat screen shows them, and latencies)
             case _:  # the ends of replies and of speech: the log has them
@@ -297,3 +310,69 @@ class AssistantApp(App[None]):
 
     def action_toggle_latency(self) -> None:
         self.chat.latency.toggle()
+
+    # Settings (Ctrl+S) and self-voicing.
+
+    def action_settings(self) -> None:
+        if isinstance(self.screen, SettingsScreen):
+            return
+        inputs, outputs = self.hooks.device_names() if self.hooks.device_names else ((), ())
+
+        def chosen(cfg: Config | None) -> None:
+            if cfg is not None:
+                self.apply_settings(cfg)
+
+        screen = SettingsScreen(
+            self.config,
+            inputs=inputs,
+            outputs=outputs,
+            voices=self.voices,
+            on_test_tone=self.hooks.test_tone,
+        )
+        self.push_screen(screen, callback=chosen)
+
+    def apply_settings(self, cfg: Config) -> None:
+        """Use `cfg` from now on where that is safe, save it, and say what waits for a restart."""
+        old, self.config = self.config, cfg
+        later = [f.label for f in FIELDS if not f.live and _get(old, f) != _get(cfg, f)]
+        self._save()
+        voice = cfg.voice
+        self.chat.status_bar.set_info(emotion=voice.emotion, intensity=voice.intensity)
+        if voice.voice != old.voice.voice and self._on_choose_voice is not None:
+            self._on_choose_voice(voice.voice)
+        if cfg.audio != old.audio and self.hooks.audio_changed is not None:
+            self.hooks.audio_changed(cfg.audio)
+        self.theme = theme_name(cfg.ui.theme)
+        if self.reader is not None:
+            self.reader.reader.restyled()
+        said = "Settings saved and applied."
+        if later:
+            said += f" At the next start: {', '.join(later)}."
+        self.add_note(said)
+        self.announce(said)
+
+    def announce(self, text: str) -> None:
+        """Say `text` in the user's voice when self-voicing is on."""
+        if self.config.ui.self_voicing and self.hooks.announce is not None:
+            self.hooks.announce(text)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self.announce(focus_name(event.widget))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast, also said when self-voicing is on."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if self.config.ui.self_voicing:
+            self.announce(plain_text(message) if markup else message)
+
+
+def _get(cfg: Config, field: Field) -> object:
+    return getattr(getattr(cfg, field.section), field.key)

@@ -22,6 +22,7 @@ PALETTE: tuple[PaletteCommand, ...] = (
     PaletteCommand("Emotion of the voice…", "F2: choose the emotion and intensity", "pick_emotion"),
     PaletteCommand("Next voice", "Switch to the next installed voice", "next_voice"),
     PaletteCommand("Open document…", "Ctrl+O: a file to read aloud", "open_file"),
+    PaletteCommand("Settings…", "Ctrl+S or F5: devices, voice, speech, display", "settings"),
     PaletteCommand("Latency panel", "F4: show or hide the turn latencies", "toggle_latency"),
     PaletteCommand("Quit", "Ctrl+Q", "quit"),
 )

@@ -1,14 +1,14 @@
 """The world clock: the time in any IANA city, country or US state, and the date in N days."""
 
 import zoneinfo
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from assistant.reply import worldclock
 from assistant.reply.worldclock import date_in, find_zone, time_in
 
-NOW = datetime(2025, 3, 4, 15, 7, tzinfo=timezone.utc)  # Tuesday afternoon in London
+NOW = datetime(2025, 3, 4, 15, 7, tzinfo=UTC)  # Tuesday afternoon in London
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_the_time_in_a_place_names_the_place_time_and_weekday(place: str, answer
 
 
 def test_summer_time_is_followed() -> None:
-    july = datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc)
+    july = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
     assert time_in("new york", july) == "In New York it's 8:00 AM on Tuesday."
     assert time_in("london", july) == "In London it's 1:00 PM on Tuesday."
 

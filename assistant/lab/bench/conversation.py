@@ -16,6 +16,9 @@ from assistant.lab.bench.speech import load_voice
 
 if TYPE_CHECKING:
     from assistant.config import AsrConfig
+    from assistant.conversation.pipeline import Pipeline
+    from assistant.events import TurnLatency
+    from assistant.reply.engine import ReplyEngine
 
 
 class _NullSpeaker:
@@ -99,6 +102,9 @@ class _RecordedMic:
 
 
 QUESTION = "Tell me something about the moon."
+# asked before each measured turn, so that the measured prompt shares only the system prompt
+# with the last one read, as a new question does (the kept KV cache holds no part of it)
+OTHER = "Which planet is the largest?"
 STAGES = ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total")
 
 
@@ -121,53 +127,40 @@ def _conversation_vosk(config: BenchConfig) -> Metrics:
 
 
 def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> Metrics:
-    """Ask QUESTION (our voice, at real-time pace) `max(repeats, 5)` times after a warm-up turn;
-    p50/p95 of each latency stage. `asr.early_reply` and `reuse_prompt` switch the speed-ups."""
+    """Ask QUESTION (our voice, at real-time pace) `max(repeats, 5)` times after a warm-up turn,
+    each after OTHER; p50/p95 of each latency stage of the QUESTION turns. `asr.early_reply`
+    and `reuse_prompt` switch the speed-ups."""
     from assistant.asr.engine import Listener, create_recognizer
     from assistant.asr.vad import Endpointer
     from assistant.audio.convert import to_mono
-    from assistant.config import ReplyConfig
     from assistant.conversation.pipeline import Pipeline
     from assistant.events import Listening, PipelineEvent
-    from assistant.reply.engine import ReplyEngine
-    from assistant.reply.history import History
-    from assistant.reply.llm import LLMError, TransformersLLM
-    from assistant.reply.skills import Skills
 
     recognizer = create_recognizer(asr)
     voice = load_voice(config)
-    question = to_mono(
-        voice.sentence_audio(QUESTION, "neutral", 1.0, 1.0), voice.sample_rate, 16000
+    question, other = (
+        to_mono(voice.sentence_audio(text, "neutral", 1.0, 1.0), voice.sample_rate, 16000)
+        for text in (QUESTION, OTHER)
     )
-    reply = ReplyConfig()
-    llm = TransformersLLM(reply.model, reply.max_new_tokens, reply.temperature, None, reuse_prompt)
-    try:
-        llm.load()
-    except LLMError as e:
-        raise Unavailable(str(e)) from None
     mic = _RecordedMic()
     turns = max(config.repeats, 5)
     with tempfile.TemporaryDirectory() as folder:
-        engine = ReplyEngine(Skills(), llm, History(directory=Path(folder), max_turns=0))
         listening = threading.Event()
 
         def seen(event: PipelineEvent) -> None:
             if isinstance(event, Listening):
                 listening.set()
 
+        engine = _engine(Path(folder), reuse_prompt)
         pipeline = Pipeline(engine, voice, _NullSpeaker(), seen)
         pipeline.start_listening(mic, Listener(Endpointer.from_config(asr), recognizer))  # type: ignore[arg-type]
         if not listening.wait(120):
             raise RuntimeError("the recogniser did not start within 120 s")
+        measured = []
         for turn in range(turns + 1):  # the first one warms up
-            mic.say(question)
-            deadline = time.monotonic() + 60
-            while len(pipeline.latencies) <= turn and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if len(pipeline.latencies) <= turn:
-                raise RuntimeError("no reply was spoken within 60 s of the question")
-            pipeline.stop()
-            pipeline.join()
+            _ask(pipeline, mic, other)
+            latency = _ask(pipeline, mic, question)
+            measured += [latency] if turn else []
         mic.stop()
         pipeline.close()
     speculator = pipeline.speculator
@@ -177,9 +170,39 @@ def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> 
         "early_replies_dropped": float(speculator.dropped),
     }
     for stage in STAGES:
-        values = [getattr(t, stage) for t in pipeline.latencies[1:]]
-        values = [v for v in values if v is not None]
+        values = [v for t in measured if (v := getattr(t, stage)) is not None]
         if values:
             metrics[f"{stage}_p50_s"] = float(np.percentile(values, 50))
             metrics[f"{stage}_p95_s"] = float(np.percentile(values, 95))
     return metrics
+
+
+def _engine(history: Path, reuse_prompt: bool) -> ReplyEngine:
+    """The reply engine with the embedded model (loaded) and no history in its prompts."""
+    from assistant.config import ReplyConfig
+    from assistant.reply.engine import ReplyEngine
+    from assistant.reply.history import History
+    from assistant.reply.llm import LLMError, TransformersLLM
+    from assistant.reply.skills import Skills
+
+    reply = ReplyConfig()
+    llm = TransformersLLM(reply.model, reply.max_new_tokens, reply.temperature, None, reuse_prompt)
+    try:
+        llm.load()
+    except LLMError as e:
+        raise Unavailable(str(e)) from None
+    return ReplyEngine(Skills(), llm, History(directory=history, max_turns=0))
+
+
+def _ask(pipeline: Pipeline, mic: _RecordedMic, audio: np.ndarray) -> TurnLatency:
+    """Say `audio` into the microphone; the latency of the reply, once its first audio is out."""
+    turns = len(pipeline.latencies)
+    mic.say(audio)
+    deadline = time.monotonic() + 60
+    while len(pipeline.latencies) <= turns and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if len(pipeline.latencies) <= turns:
+        raise RuntimeError("no reply was spoken within 60 s of the question")
+    pipeline.stop()
+    pipeline.join()
+    return pipeline.latencies[turns]

@@ -15,6 +15,7 @@ from textual.widgets import Label, Static
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.screens.reader import ReaderScreen
+from assistant.ui.screens.settings import SettingsScreen
 
 
 class Command(NamedTuple):
@@ -86,6 +87,7 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[t
         ("Chat keys", key_rows(ChatScreen.BINDINGS) + list(OTHER_KEYS)),
         ("Reader keys", key_rows(ReaderScreen.BINDINGS)),
         ("Emotion picker keys", key_rows(EmotionPicker.BINDINGS)),
+        ("Settings keys", key_rows(SettingsScreen.BINDINGS)),
         (
             "Spoken commands (say or type them; anything else goes to the language model)",
             [(f"“{c.say}”", c.does) for c in SPOKEN_COMMANDS],

@@ -1,0 +1,236 @@
+"""Plain mode (`assistant --plain`): the conversation as lines of text, only ever appended.
+
+For screen readers: no full-screen drawing, no box characters, no animation, no colour; each
+turn starts with who speaks ("You:", "Assistant:", "Note:"), and a reply is written a whole
+sentence at a time. Keys become typed commands (/help).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from assistant import events
+from assistant.config import Config, ConfigError
+from assistant.config import save as save_config
+from assistant.ui.screens.settings import FIELDS
+
+if TYPE_CHECKING:
+    from assistant.reader.document import Document
+    from assistant.ui.access import SettingsHooks
+    from assistant.ui.messages import AudioInfo
+    from assistant.ui.screens.reader import ReaderControl
+
+log = logging.getLogger(__name__)
+
+SENTENCE_END = re.compile(r"[.!?…][\"')\]]*\s+")
+HELP = (
+    "Type a message and press Enter. Commands:",
+    "/stop  stop speaking, reading or music",
+    "/talk  start or end a spoken turn (push-to-talk)",
+    "/open FILE  read a document aloud",
+    "/settings  list the settings",
+    "/set SECTION.KEY VALUE  change one (e.g. /set voice.rate 1.5)",
+    "/help  this list",
+    "/quit  leave (Ctrl+D too)",
+)
+
+
+class PlainApp:
+    """The app as a line-based front end; the same callbacks and events as AssistantApp."""
+
+    def __init__(
+        self,
+        config: Config,
+        audio: AudioInfo,
+        *,
+        on_user_text: Callable[[str], object] | None = None,
+        on_stop_speaking: Callable[[], None] | None = None,
+        on_talk_key: Callable[[], None] | None = None,
+        make_reader: Callable[[Document], ReaderControl] | None = None,
+        on_open_file: Callable[[Path], object] | None = None,
+        voices: Sequence[str] = (),
+        on_choose_voice: Callable[[str], object] | None = None,
+        hooks: SettingsHooks | None = None,
+        out: TextIO | None = None,
+        inp: TextIO | None = None,
+    ) -> None:
+        self.config, self.audio = config, audio
+        self._on_user_text, self._on_stop = on_user_text, on_stop_speaking
+        self._on_talk_key, self._make_reader = on_talk_key, make_reader
+        self._on_open_file, self.voices = on_open_file, tuple(voices)
+        self._on_choose_voice, self.hooks = on_choose_voice, hooks
+        self.out, self.inp = out or sys.stdout, inp or sys.stdin
+        self.is_running = False
+        self._reply = ""  # reply text not written yet (an unfinished sentence)
+        self._replying = False  # the "Assistant:" line of this reply is written
+        self._lock = threading.RLock()
+
+    # Output: whole lines, from any thread.
+
+    def say(self, line: str) -> None:
+        with self._lock:
+            self.out.write(line + "\n")
+            self.out.flush()
+
+    def note(self, text: str) -> None:
+        self.say(f"Note: {text}")
+        self.announce(text)
+
+    def announce(self, text: str) -> None:
+        if self.config.ui.self_voicing and self.hooks is not None and self.hooks.announce:
+            self.hooks.announce(text)
+
+    def post_event(self, event: events.PipelineEvent) -> None:
+        """Show a pipeline event; safe from any thread."""
+        with self._lock:
+            self.show_event(event)
+
+    def show_event(self, event: events.PipelineEvent) -> None:
+        match event:
+            case events.ReplyPiece(text):
+                self._reply_piece(text)
+            case events.ReplyDone() | events.NoReply():
+                self._end_reply()
+            case events.HeardFinal(text):
+                self.say(f"You: {text}")
+            case events.Notice(text):
+                self._end_reply()
+                self.note(text)
+            case events.EmotionChanged(emotion, intensity):
+                self._change("voice", emotion=emotion, intensity=intensity)
+                self.note(f"Emotion {emotion}, intensity {intensity:.1f}.")
+            case events.VoiceChanged(name):
+                self._change("voice", voice=name)
+                self.note(f"The {name} voice speaks now.")
+            case events.Listening(engine):
+                self.note(f"Listening with {engine}.")
+            case events.AudioChanged(input_name, output_name):
+                mic, speaker = input_name or "none", output_name or "none"
+                self.note(f"Microphone: {mic}. Speaker: {speaker}.")
+            case events.DocumentOpened(document):
+                self._read(document)
+            case _:  # levels, partial words, latencies: many a second, not for a screen reader
+                log.debug("pipeline: %s", event)
+
+    def _reply_piece(self, text: str) -> None:
+        self._reply += text
+        ends = list(SENTENCE_END.finditer(self._reply))
+        if ends:
+            cut = ends[-1].end()
+            self._write_reply(self._reply[:cut])
+            self._reply = self._reply[cut:]
+
+    def _write_reply(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.say(text if self._replying else f"Assistant: {text}")
+            self._replying = True
+
+    def _end_reply(self) -> None:
+        self._write_reply(self._reply)
+        self._reply, self._replying = "", False
+
+    # Input: typed lines and commands.
+
+    def run(self) -> None:
+        """Read lines until /quit or the end of input."""
+        self.is_running = True
+        self.say("assistant, plain mode. Type a message and press Enter; /help lists commands.")
+        try:
+            while (line := self.inp.readline()) and self.handle(line.strip()):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.is_running = False
+            self.say("Goodbye.")
+
+    def handle(self, line: str) -> bool:
+        """One typed line; False to quit."""
+        if not line:
+            return True
+        if not line.startswith("/"):
+            self.say(f"You: {line}")
+            if self._on_user_text is None:
+                self.say(f"Assistant: (echo) {line}")
+            else:
+                self._on_user_text(line)
+            return True
+        command, _, rest = line[1:].partition(" ")
+        if command in ("quit", "exit", "q"):
+            return False
+        handlers: dict[str, Callable[[str], None]] = {
+            "help": self._help,
+            "stop": lambda _: self._call(self._on_stop, "Nothing is being spoken."),
+            "talk": lambda _: self._call(self._on_talk_key, "Not listening: type your message."),
+            "open": self._open,
+            "settings": lambda _: self._list_settings(),
+            "set": self._set,
+        }
+        handlers.get(command, lambda _: self.note(f"Unknown command /{command}; see /help."))(rest)
+        return True
+
+    def _help(self, _: str) -> None:
+        for line in HELP:
+            self.say(line)
+
+    def _call(self, action: Callable[[], None] | None, otherwise: str) -> None:
+        if action is None:
+            self.note(otherwise)
+        else:
+            action()
+
+    def _open(self, path: str) -> None:
+        if self._on_open_file is None or not path.strip():
+            self.note("Say which file: /open FILE" if path.strip() == "" else "Cannot open here.")
+            return
+        self._on_open_file(Path(path.strip()).expanduser())
+
+    def _read(self, document: Document) -> None:
+        if self._make_reader is None:
+            self.note(f"Cannot read {document.title} here.")
+            return
+        self.note(f"Reading {document.title}. /stop stops.")
+        self._make_reader(document).play()
+
+    def _list_settings(self) -> None:
+        for field in FIELDS:
+            value = getattr(getattr(self.config, field.section), field.key)
+            when = "now" if field.live else "at next start"
+            self.say(f"{field.section}.{field.key} = {value!r}  ({field.label}; applies {when})")
+
+    def _set(self, rest: str) -> None:
+        name, _, text = rest.strip().partition(" ")
+        section, _, key = name.partition(".")
+        try:
+            value: Any = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()  # a bare word: a string
+        try:
+            new = self.config.replace(section, **{key: value})
+        except (ConfigError, AttributeError, TypeError) as e:
+            self.note(f"Not changed: {e}")
+            return
+        old = self.config
+        self._change(section, **{key: value})
+        if new.voice.voice != old.voice.voice and self._on_choose_voice is not None:
+            self._on_choose_voice(new.voice.voice)
+        if new.audio != old.audio and self.hooks is not None and self.hooks.audio_changed:
+            self.hooks.audio_changed(new.audio)
+        live = any(f.live for f in FIELDS if (f.section, f.key) == (section, key))
+        live = live or section in ("voice", "reader")
+        self.note(f"{name} is {value!r}; applies {'now' if live else 'at next start'}.")
+
+    def _change(self, section: str, **changes: Any) -> None:
+        self.config = self.config.replace(section, **changes)
+        try:
+            save_config(self.config)
+        except ConfigError as e:
+            self.say(f"Note: Could not save the settings: {e}")
