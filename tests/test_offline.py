@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from assistant.asr.whisper import WhisperRecognizer
+from tests.conftest import Recorder, active_part, active_seconds
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,7 +71,9 @@ async def main() -> None:
                 app.chat.query_one("#message").value = message
                 await pilot.press("enter")
                 await until(lambda: shown().count("Assistant:") > replies, "a reply", 120)
-                await asyncio.sleep(3)  # it is being said
+                speaking = lambda: "SPEAKING" in app.chat.status_bar.text  # noqa: E731
+                await until(speaking, "the reply being said", 60)
+                await until(lambda: not speaking(), "the reply said", 120)
             app.chat.query_one("#message").value = "read notes.md"
             await pilot.press("enter")
             await until(lambda: isinstance(app.screen, ReaderScreen), "the reader", 30)
@@ -86,7 +92,14 @@ asyncio.run(main())
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_the_app_never_touches_the_network(pulse: Path, user_dirs: Path, tmp_path: Path) -> None:
+def test_the_app_never_touches_the_network(
+    pulse: Path,
+    user_dirs: Path,
+    tmp_path: Path,
+    record_source: Callable[[str], Recorder],
+    recognizer: WhisperRecognizer,
+) -> None:
+    """Typed messages in the real app are answered and *said*: the speaker sink hears them."""
     config_dir = Path(os.environ["ASSISTANT_CONFIG_DIR"])
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "config.toml").write_text(  # every model that could reach for a hub
@@ -97,6 +110,7 @@ def test_the_app_never_touches_the_network(pulse: Path, user_dirs: Path, tmp_pat
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("HF_HUB_OFFLINE", None)  # the app must not rely on the caller's environment
+    speaker = record_source("spk.monitor")
     result = subprocess.run(
         [sys.executable, "-c", APP],
         cwd=tmp_path,
@@ -105,8 +119,12 @@ def test_the_app_never_touches_the_network(pulse: Path, user_dirs: Path, tmp_pat
         text=True,
         timeout=540,
     )
+    heard = speaker.stop()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "NETWORK ATTEMPTS: []" in result.stdout, result.stdout[-3000:]
     screen = result.stdout.split("SCREEN:", 1)[1]
     assert "Who are you?" in screen and "what time is it" in screen
     assert screen.count("Assistant:") >= 2
+    assert active_seconds(heard, speaker.rate) > 3.0  # the replies and the reading were spoken
+    words = recognizer.transcribe(active_part(heard, speaker.rate), speaker.rate).lower()
+    assert " am" in words or " pm" in words or "a.m." in words or "p.m." in words, words
