@@ -179,9 +179,14 @@ def _lr(step: int, s: TrainSettings) -> float:
 
 
 def train(
-    data: Sequence[Path], run: Path, settings: TrainSettings, valid: Path | None = None
+    data: Sequence[Path],
+    run: Path,
+    settings: TrainSettings,
+    valid: Path | None = None,
+    init: Path | None = None,
 ) -> Path:
-    """Train (resuming from run/last.pt if there) and export run/export; returns run/export."""
+    """Train (resuming from run/last.pt if there, else starting from the exported folder `init`:
+    a new machine resumes from committed weights) and export run/export; returns run/export."""
     torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
     run.mkdir(parents=True, exist_ok=True)
@@ -196,6 +201,10 @@ def train(
         step = int(state["step"])
         history = json.loads((run / "history.json").read_text())
         log.info("resumed at step %d", step)
+    elif init is not None:
+        net.load_state_dict(FastVocoder.load(init).net.state_dict())
+        step = int(json.loads((init / "vocoder.json").read_text()).get("steps", 0))
+        log.info("starting from %s (step %d)", init, step)
     segments = Segments(data, settings.frames, seed=settings.seed + step)
     held = Segments([valid], settings.frames, seed=1) if valid is not None else None
     fixed_valid = held.batch(32) if held is not None else None
@@ -235,6 +244,15 @@ def train(
     _checkpoint(run, net, opt, step, history)
     FastVocoder(net).save(run / "export", {"steps": step, "settings": _plain(settings)})
     return run / "export"
+
+
+def export_checkpoint(run: Path, out: Path, config: FastVocoderConfig) -> int:
+    """The weights of run/last.pt as a shippable fp16 folder; returns the step."""
+    state = torch.load(run / "last.pt", weights_only=True)
+    net = FastVocoderNet(config)
+    net.load_state_dict(state["model"])
+    FastVocoder(net).save(out, {"steps": int(state["step"])})
+    return int(state["step"])
 
 
 def validate(net: FastVocoderNet, batch: tuple[torch.Tensor, torch.Tensor]) -> float:

@@ -94,3 +94,18 @@ def test_missing_or_corrupt_files_are_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "vocoder.safetensors").write_bytes(b"not weights")
     with pytest.raises(FastVocoderError, match="cannot load"):
         FastVocoder.load(tmp_path)
+
+
+def test_a_new_machine_resumes_from_the_exported_weights(tmp_path: Path) -> None:
+    made = training.teacher_pairs(
+        paths.shipped_voices_dir() / "lj", ["A short one to learn from."], tmp_path / "pairs"
+    )
+    assert made == 1
+    settings = training.TrainSettings(steps=20, batch=2, frames=16, threads=1, config=TINY)
+    training.train([tmp_path / "pairs"], tmp_path / "run", settings)
+    folder = tmp_path / "shipped"
+    assert training.export_checkpoint(tmp_path / "run", folder, TINY) == 20
+    settings.steps = 30  # the cache and run are gone: start from the exported folder
+    training.train([tmp_path / "pairs"], tmp_path / "new-run", settings, init=folder)
+    state = torch.load(tmp_path / "new-run" / "last.pt", weights_only=True)
+    assert int(state["step"]) == 30
