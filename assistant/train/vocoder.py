@@ -168,6 +168,7 @@ class TrainSettings:
     max_minutes: float | None = None
     seed: int = 0
     threads: int = 2
+    device: str = "cuda" if torch.cuda.is_available() else "cpu"  # a lent GPU is used
     config: FastVocoderConfig = field(default_factory=FastVocoderConfig)
 
 
@@ -190,12 +191,13 @@ def train(
     torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
     run.mkdir(parents=True, exist_ok=True)
-    net = FastVocoderNet(settings.config)
+    device = torch.device(settings.device)
+    net = FastVocoderNet(settings.config).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, betas=(0.8, 0.99), weight_decay=0.01)
     history: list[dict[str, float]] = []
     step = 0
     if (run / "last.pt").exists():
-        state = torch.load(run / "last.pt", weights_only=True)
+        state = torch.load(run / "last.pt", weights_only=True, map_location=device)
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step = int(state["step"])
@@ -207,13 +209,16 @@ def train(
         log.info("starting from %s (step %d)", init, step)
     segments = Segments(data, settings.frames, seed=settings.seed + step)
     held = Segments([valid], settings.frames, seed=1) if valid is not None else None
-    fixed_valid = held.batch(32) if held is not None else None
+    fixed_valid = None
+    if held is not None:
+        valid_mel, valid_audio = held.batch(32)
+        fixed_valid = (valid_mel.to(device), valid_audio.to(device))
     log.info("%.1f min of pairs; %.2f M parameters", segments.seconds / 60,
              sum(p.numel() for p in net.parameters()) / 1e6)  # fmt: skip
     started = saved = time.monotonic()
     running: dict[str, float] = {}
     while step < settings.steps:
-        mel, target = segments.batch(settings.batch)
+        mel, target = (t.to(device) for t in segments.batch(settings.batch))
         for group in opt.param_groups:
             group["lr"] = _lr(step, settings)
         parts = losses(net(mel), target)
@@ -242,13 +247,13 @@ def train(
         if out_of_time:
             break
     _checkpoint(run, net, opt, step, history)
-    FastVocoder(net).save(run / "export", {"steps": step, "settings": _plain(settings)})
+    FastVocoder(net.cpu()).save(run / "export", {"steps": step, "settings": _plain(settings)})
     return run / "export"
 
 
 def export_checkpoint(run: Path, out: Path, config: FastVocoderConfig) -> int:
     """The weights of run/last.pt as a shippable fp16 folder; returns the step."""
-    state = torch.load(run / "last.pt", weights_only=True)
+    state = torch.load(run / "last.pt", weights_only=True, map_location="cpu")
     net = FastVocoderNet(config)
     net.load_state_dict(state["model"])
     FastVocoder(net).save(out, {"steps": int(state["step"])})
