@@ -28,6 +28,7 @@ from assistant.conversation.turns import (
     VoiceSettings,
     latency_summary,
 )
+from assistant.cpu import urgent
 from assistant.events import (
     EmotionChanged,
     HeardFinal,
@@ -257,7 +258,8 @@ class Pipeline:
                 audio = voice.sentence_audio(*args)
             else:  # the turn's first sound: its first piece plays while the rest is made
                 pieces = voice.sentence_pieces(*args)
-                first = next(pieces, None)
+                with urgent():  # the model's next words wait: this is what the user waits for
+                    first = next(pieces, None)
                 if first is not None:
                     said = True
                     yield np.asarray(first, np.float32), voice.sample_rate, False

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import paths
 from assistant.config import ReplyConfig
+from assistant.cpu import give_way
 from assistant.reply import prompts
 from assistant.reply.kvcache import PromptCache
 from assistant.reply.prompts import Message
@@ -362,6 +363,7 @@ def _stop_criteria() -> type:
             self.event = event
 
         def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+            give_way(self.event)  # while a reply's first audio is made, the rest can wait
             stopped = self.event.is_set()
             return torch.full(
                 (input_ids.shape[0],), stopped, dtype=torch.bool, device=input_ids.device

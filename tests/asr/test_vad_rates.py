@@ -35,7 +35,7 @@ def test_silero_asked_for_by_name_still_explains_the_rate() -> None:
 def test_a_48_khz_microphone_hears_a_turn_with_vad_auto(
     pulse: Path, espeak: Callable[..., Path]
 ) -> None:
-    endpointer = Endpointer.from_config(AsrConfig(endpoint_silence_s=0.6))
+    endpointer = Endpointer.from_config(AsrConfig(endpoint_silence_s=0.6, early_reply=False))
     endpointer.start(48000)
     heard = play_into_mic(
         espeak("The weather is fine today, and the sun is out.", voice="en"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 import torch
 
+from assistant.cpu import urgent
 from assistant.reply import prompts
 from assistant.reply.llm import TransformersLLM
 
@@ -79,3 +81,18 @@ def test_a_stopped_answer_leaves_a_usable_cache(
     list(pieces)
     assert answer(kept, messages)[0] == answer(whole, messages)[0]
     assert kept.last_stats is not None and kept.last_stats.cached_tokens > 0
+
+
+def test_the_model_gives_way_while_a_first_audio_is_made(
+    models: tuple[TransformersLLM, TransformersLLM],
+) -> None:
+    kept, _ = models
+    pieces: list[str] = []
+    messages = prompts.build_messages(system(10), [], QUESTION)
+    with urgent():
+        writer = threading.Thread(target=lambda: pieces.extend(kept.stream(messages)))
+        writer.start()
+        time.sleep(1.0)
+        assert len(pieces) <= 1  # at most the token in progress came out
+    writer.join(30)
+    assert len(pieces) > 3
