@@ -82,7 +82,7 @@ def test_without_output_the_app_opens_on_the_document(
 
     started: dict[str, Any] = {}
 
-    def fake_run_chat(cfg: Any, audio: Any, document: Any = None) -> None:
+    def fake_run_chat(cfg: Any, audio: Any, document: Any = None, plain: bool = False) -> None:
         started.update(audio=audio, document=document)
 
     monkeypatch.setattr(devices, "probe", lambda cfg: devices.AudioStatus(None, None, "none"))

@@ -100,8 +100,8 @@ def test_voice_adapter_passes_emotion_and_intensity(monkeypatch: pytest.MonkeyPa
 
     class FakeVoice:
         @classmethod
-        def load(cls, path: Path) -> "FakeVoice":
-            assert path == Path("assistant/voices/lj")
+        def load(cls, path: Path, vocoder: str | None = None) -> "FakeVoice":
+            assert path == Path("assistant/voices/lj") and vocoder is None
             return cls()
 
         def synthesize(self, text: str, **options: object) -> tuple[list[float], int]:
