@@ -72,6 +72,8 @@ class ChatScreen(Screen[None]):
     def follow(self, event: events.PipelineEvent) -> None:
         """What the listening bar, the latency panel and the reply's highlight make of an event
         (the transcript is the app's)."""
+        if not self.query(ListeningBar):
+            return  # before the screen is composed or after it is gone (the app is closing)
         bar = self.listening
         match event:
             case events.Listening():
