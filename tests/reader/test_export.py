@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.lab.scoring import normalize_for_scoring, wer
@@ -206,6 +207,7 @@ def test_an_interrupted_export_continues_to_the_same_audio(
 KILLED_CHILD = """
 import os, signal, sys
 from pathlib import Path
+import torch
 from assistant.reader import export as ex
 from assistant.reader.narration import Narration, Style
 from assistant.tts.voice import Voice
@@ -219,6 +221,7 @@ class KillAt:
         if self.count == {kill_at}:
             os.kill(os.getpid(), signal.SIGKILL)
 
+torch.set_num_threads({threads})  # as in the test's process: the same sums, the same samples
 doc = make_doc()
 layout = ex.plan_export(doc, Path({out!r}), ex.parse_chapters(None, len(doc.chapters)))
 ex.export(doc, Narration(doc, Voice.load("lj"), Style()), layout, KillAt())
@@ -230,7 +233,7 @@ def test_a_killed_export_resumes_mid_chapter_sample_for_sample(
 ) -> None:
     out = tmp_path / "book.wav"
     kill_at = doc.chapters[1].first_sentence + 3
-    code = KILLED_CHILD.format(kill_at=kill_at, out=str(out))
+    code = KILLED_CHILD.format(kill_at=kill_at, out=str(out), threads=torch.get_num_threads())
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     assert not out.exists() and (tmp_path / ".book.wav.export.json").is_file()
