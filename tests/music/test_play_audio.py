@@ -208,9 +208,10 @@ def test_the_app_plays_a_composed_tune_whose_notes_are_heard(
     beat_s, start, held = 60 / tune.tempo, 0.0, []
     for note in tune.notes:  # the notes long enough to show, in the first 5 s
         long = note.beats * beat_s >= 0.35 and start < 5.0
-        if note.pitch is not None and note.pitch >= 56 and long:  # above the bass's 200 Hz
-            if not held or held[-1] != note.pitch:  # the ear (melody_runs) merges repeats too
-                held.append(note.pitch)
+        above_bass = note.pitch is not None and note.pitch >= 56  # the bass stays under 200 Hz
+        repeat = bool(held) and held[-1] == note.pitch  # the ear (melody_runs) merges repeats
+        if above_bass and long and not repeat:
+            held.append(note.pitch)
         start += note.beats * beat_s
     runs = iter(heard)
     found = [p for p in held if p in runs]
