@@ -46,6 +46,30 @@ def test_transcribes_at_another_rate_and_in_stereo(
 
 
 @pytest.mark.slow
+def test_short_turns_use_a_short_window_and_hear_the_same(
+    lj_dir: Path, recognizer: WhisperRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clips = ["LJ001-0002", CLIP, "LJ001-0013"]  # 1.9 s to 7 s
+    audio = [to_whisper_rate(load_audio(lj_dir / "wavs" / f"{c}.flac"), 22050) for c in clips]
+    full = [recognizer._full_window(a) for a in audio]
+    fell_back: list[int] = []
+    monkeypatch.setattr(recognizer, "_full_window", lambda a: fell_back.append(len(a)) or "")
+    short = [recognizer.transcribe(a, WHISPER_RATE) for a in audio]
+    assert fell_back == []  # each answered from the 10 s window
+    assert wer(full, short) <= 0.05, (full, short)
+    assert recognizer.transcribe(np.zeros(WHISPER_RATE, np.float32), WHISPER_RATE) == ""
+
+
+def test_an_unsure_short_decode_falls_back_to_the_full_window(
+    recognizer: WhisperRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recognizer.load()
+    monkeypatch.setattr(recognizer, "_short_window", lambda features, frames: None)
+    monkeypatch.setattr(recognizer, "_full_window", lambda samples: f"full {len(samples)}")
+    assert recognizer.transcribe(np.full(8000, 0.1, np.float32), WHISPER_RATE) == "full 8000"
+
+
+@pytest.mark.slow
 def test_long_audio_loses_no_passage(lj_dir: Path, recognizer: WhisperRecognizer) -> None:
     clips = sorted(p.stem for p in (lj_dir / "wavs").glob("*.flac"))[:12]  # over a minute
     gap = np.zeros(int(0.3 * 22050), np.float32)
