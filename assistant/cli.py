@@ -151,10 +151,23 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    """Download speech models (fetch NAME), or list them and the engine 'auto' would use."""
+    """Download speech and chat models (fetch NAME), or list them and which ones are in use."""
     from assistant.asr import fetch
+    from assistant.asr.models import MODELS
+    from assistant.reply import fetch as chat_models
+    from assistant.reply.catalogue import CHAT_MODELS
 
-    return fetch.command(args.action or "list", args.name, _load_config().asr, force=args.force)
+    cfg = _load_config()
+    if args.action == "fetch" and args.name in CHAT_MODELS:
+        return chat_models.command(args.name, force=args.force)
+    if args.action == "fetch" and args.name not in MODELS:
+        known = ", ".join([*MODELS, *CHAT_MODELS])
+        print(f"assistant: unknown model '{args.name}' (known: {known})", file=sys.stderr)
+        return 1
+    status = fetch.command(args.action or "list", args.name, cfg.asr, force=args.force)
+    if args.action != "fetch":
+        print(chat_models.describe(cfg.reply))
+    return status
 
 
 def cmd_say(args: argparse.Namespace) -> int:
@@ -328,14 +341,20 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.set_defaults(func=cmd_config)
 
     models = sub.add_parser(
-        "models", help="download and list speech models", description=cmd_models.__doc__
+        "models", help="download and list speech and chat models", description=cmd_models.__doc__
     )
     models.set_defaults(func=cmd_models, action=None, name=None, force=False)
     actions = models.add_subparsers(dest="action", metavar="ACTION")
-    fetch = actions.add_parser("fetch", help="download a model: vosk-en (Vosk US English, 40 MB)")
-    fetch.add_argument("name", metavar="NAME", help="vosk-en")
-    fetch.add_argument("--force", action="store_true", help="download again over an installed copy")
-    actions.add_parser("list", help="installed models and the engine 'auto' would use")
+    fetch = actions.add_parser(
+        "fetch",
+        help="download a model: vosk-en (Vosk US English, 40 MB), smollm2-360m (chat, 386 MB), "
+        "qwen2.5-0.5b (chat, 676 MB)",
+    )
+    fetch.add_argument("name", metavar="NAME", help="vosk-en, smollm2-360m or qwen2.5-0.5b")
+    fetch.add_argument(
+        "--force", action="store_true", help="download again over an installed (or damaged) copy"
+    )
+    actions.add_parser("list", help="speech and chat models, installed or not, and those in use")
     return parser
 
 

@@ -174,9 +174,10 @@ def describe(cfg: AsrConfig) -> str:
     from assistant.asr.engine import choose_engine
     from assistant.asr.types import AsrError
     from assistant.asr.vosk import model_problem
+    from assistant.reply.catalogue import CHAT_MODELS
 
-    lines = [f"models folder: {models_dir()}"]
-    catalogued = {spec.name for spec in MODELS.values()}
+    lines = [f"models folder: {models_dir()}", "speech models (asr):"]
+    catalogued = {spec.name for spec in MODELS.values()} | set(CHAT_MODELS)  # chat: listed apart
     for key, spec in MODELS.items():
         folder = model_path(key)
         state = "installed" if not model_problem(folder) else f"not installed ({spec.url})"

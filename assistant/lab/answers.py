@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.reply import catalogue
 from assistant.reply.engine import ChatModel, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.numberwords import words_to_digits
@@ -142,6 +143,16 @@ class NoSkills(Skills):
 
     def match(self, text: str) -> SkillResult | None:
         return None
+
+
+def model_names(requested: Sequence[str] | None) -> list[str]:
+    """The models to score, each once: "all-installed" stands for the embedded one and every
+    installed catalogue model (`assistant models fetch KEY`)."""
+    names: list[str] = []
+    for name in requested or ["embedded"]:
+        expanded = ["embedded", *catalogue.installed()] if name == "all-installed" else [name]
+        names += [n for n in expanded if n not in names]
+    return names
 
 
 def make_engine(

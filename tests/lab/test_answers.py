@@ -8,6 +8,7 @@ import pytest
 
 from assistant.lab import answers
 from assistant.lab.answers import Question, judge
+from assistant.reply.catalogue import model_file
 from assistant.reply.engine import EchoLLM
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,18 +67,18 @@ def test_a_run_through_the_engine_scores_skills_and_the_model(tmp_path: Path) ->
     engine = answers.make_engine(EchoLLM("Paris is the answer, I'm not sure."))
     seen: list[answers.Result] = []
     report = answers.ask_all(engine, questions, seen.append)
-    assert [r.verdict for r in report.results] == ["right", "right", "unsure"] == [
-        r.verdict for r in seen
-    ]
+    assert (
+        [r.verdict for r in report.results]
+        == ["right", "right", "unsure"]
+        == [r.verdict for r in seen]
+    )
     assert report.results[0].skill == "calculate" and report.results[1].skill is None
     summary = report.summary()
     assert summary["accuracy"] == pytest.approx(2 / 3, abs=1e-3)
     assert summary["by_kind"] == {"arithmetic": 1.0, "capital": 1.0, "fact": 0.0}
     assert summary["by_skill"] == 1
     assert "echo" in answers.table([report])
-    only_model = answers.ask_all(
-        answers.make_engine(EchoLLM("no"), model_only=True), questions[:1]
-    )
+    only_model = answers.ask_all(answers.make_engine(EchoLLM("no"), model_only=True), questions[:1])
     assert only_model.results[0].skill is None and only_model.accuracy == 0
 
 
@@ -98,3 +99,15 @@ def test_the_script_runs_without_a_model_and_says_why(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 1 and "no GGUF model file" in done.stderr
+
+
+def test_all_installed_means_the_embedded_and_every_fetched_model() -> None:
+    assert answers.model_names(None) == ["embedded"]
+    assert answers.model_names(["all-installed"]) == ["embedded"]
+    model_file("qwen2.5-0.5b").parent.mkdir(parents=True)
+    model_file("qwen2.5-0.5b").write_bytes(b"GGUF")
+    assert answers.model_names(["all-installed", "qwen2.5-0.5b", "x.gguf"]) == [
+        "embedded",
+        "qwen2.5-0.5b",
+        "x.gguf",
+    ]

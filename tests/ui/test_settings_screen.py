@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Select
 
 from assistant import config, events, paths
 from assistant.audio.devices import AudioStatus
 from assistant.config import AudioConfig, Config
+from assistant.reply.catalogue import model_file
 from assistant.ui.access import SettingsHooks
 from assistant.ui.app import AssistantApp
 from assistant.ui.commands import PALETTE
@@ -117,6 +118,8 @@ async def test_escape_cancels_and_nothing_changes() -> None:
 
 
 async def test_what_waits_for_a_restart_is_said_on_screen_and_after_saving() -> None:
+    model_file("qwen2.5-0.5b").parent.mkdir(parents=True)
+    model_file("qwen2.5-0.5b").write_bytes(b"GGUF")  # as if fetched: offered in the list
     app = make_app(Calls())
     async with app.run_test(size=(110, 40)) as pilot:
         screen = await open_settings(pilot)
@@ -126,12 +129,13 @@ async def test_what_waits_for_a_restart_is_said_on_screen_and_after_saving() -> 
             row = screen.query_one(f"#{field.id}").parent
             assert row is not None and f"({NEXT_START})" in str(row.children[-1].render())
         await choose(pilot, "set-asr-engine", 2)  # auto → whisper
-        screen.query_one("#set-reply-model", Input).value = "HuggingFaceTB/SmolLM2-360M-Instruct"
+        await choose(pilot, "set-reply-model", 1)  # embedded → qwen2.5-0.5b
         await pilot.press("ctrl+s")
         await pilot.pause()
         note = app.chat.transcript.plain_text().splitlines()[-1]
         assert note.endswith("At the next start: Listening engine, Language model.")
         assert app.config.asr.engine == "whisper"  # saved for the next start
+        assert app.config.reply.model == "qwen2.5-0.5b"
 
 
 async def test_theme_and_self_voicing_apply_at_once() -> None:

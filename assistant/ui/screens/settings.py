@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from assistant.config import THEMES, Config, ConfigError
+from assistant.reply.catalogue import CHAT_MODELS, installed, is_installed
 from assistant.tts.rate import MAX_RATE, MIN_RATE
 from assistant.ui.screens.emotion import CHOICES
 
@@ -67,6 +68,15 @@ def _device(name: str) -> str:
     return name or "System default"
 
 
+def _chat_model(model: str) -> str:
+    if model == "embedded":
+        return "SmolLM2-135M (embedded)"
+    if model in CHAT_MODELS:
+        spec = CHAT_MODELS[model]
+        return spec.label if is_installed(model) else f"{spec.label} (not installed)"
+    return model
+
+
 def options(
     field: Field, cfg: Config, inputs: Sequence[str], outputs: Sequence[str], voices: Sequence[str]
 ) -> list[Any]:
@@ -78,6 +88,7 @@ def options(
         "volume": (_steps(0.0, 1.0, 0.1), lambda v: f"{v:.0%}"),
         "engine": (["auto", "vosk", "whisper"], str),
         "endpoint_silence_s": (_steps(0.2, 2.0, 0.1), lambda v: f"{v:.1f} s"),
+        "model": (["embedded", *installed()], _chat_model),  # more: `assistant models fetch`
         "voice": (list(voices), str),
         "emotion": (list(CHOICES), str),
         "intensity": (_steps(0.0, 1.0, 0.1), lambda v: f"{v:.1f}"),
