@@ -105,14 +105,22 @@ class Listener:
     At a pause that may end the turn (SpeechPaused) the text so far comes as a Tentative: the
     latest partial, or what a recogniser with `peek()` (Whisper) makes of the turn so far. When
     the turn then ends with nothing but silence after the pause, that decode is its Final (the
-    silence is not decoded again).
+    silence is not decoded again). A recogniser with `peek()` and no partials of its own
+    (Whisper) is also asked for a running guess every `guess_every_s` of voiced audio, shown as a
+    Partial while the user speaks (0 turns that off).
     """
 
     def __init__(
-        self, endpointer: Endpointer, recognizer: Recognizer, preroll_s: float = 0.3
+        self,
+        endpointer: Endpointer,
+        recognizer: Recognizer,
+        preroll_s: float = 0.3,
+        guess_every_s: float = 1.5,
     ) -> None:
         self.endpointer, self.recognizer = endpointer, recognizer
         self.preroll_s = preroll_s
+        self.guess_every_s = guess_every_s
+        self._unguessed = 0  # samples of the turn heard since the last running guess
         self.lookback_s = 2.0  # the furthest back a reported start is heard from
         self.sample_rate = 0
         self._recent: deque[np.ndarray] = deque()
@@ -177,6 +185,7 @@ class Listener:
         """Start hearing a turn with the last `back_s` seconds of remembered audio."""
         self.recognizer.reset()
         self._settled, self._partial, self._peeked = [], "", None
+        self._unguessed = 0
         skip = self._recent_samples - round(max(back_s, 0.0) * self.rate)
         preroll = list(self._recent)
         self._recent.clear()
@@ -188,18 +197,36 @@ class Listener:
 
     def _hear(self, block: np.ndarray) -> list[ListenEvent]:
         result = self.recognizer.accept(block)
+        if self.endpointer.probability >= self.endpointer.threshold:  # voiced: worth a new guess
+            self._unguessed += len(block)
         if isinstance(result, Final):
             self._settled.append(result)
             self._partial, self._peeked = _joined(self._settled), None
         elif isinstance(result, Partial):
             self._partial = _joined([*self._settled, Final(result.text)])
         else:
-            return []
+            peek = self._peek
+            if peek is None or not self._guess_due():
+                return []
+            guess = _joined([*self._settled, Final(peek().text)])
+            if not guess or guess == self._partial:
+                return []
+            self._partial = guess
+        self._unguessed = 0
         return [Partial(self._partial)]
+
+    @property
+    def _peek(self) -> Callable[[], Partial] | None:
+        return getattr(self.recognizer, "peek", None)
+
+    def _guess_due(self) -> bool:
+        """Time for a running guess: mid-turn, after enough new speech."""
+        every = self.guess_every_s * self.rate
+        return every > 0 and self._unguessed >= every and self.endpointer.in_speech
 
     def _tentative(self) -> list[ListenEvent]:
         """The turn's text so far, at a pause that may end it (none if nothing was heard)."""
-        peek: Callable[[], Partial] | None = getattr(self.recognizer, "peek", None)
+        peek = self._peek
         if peek is None:
             text = self._partial
         else:

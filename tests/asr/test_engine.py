@@ -191,3 +191,7 @@ def test_the_whisper_fallback_transcribes_speech_from_the_microphone(
     finals = [e for _, e in heard.events if isinstance(e, Final)]
     assert len(finals) == 1
     assert wer([CLIP_TEXT], [finals[0].text]) <= 0.2, finals[0].text
+    guesses = [e.text for _, e in heard.events if isinstance(e, Partial)]  # while it was spoken
+    assert guesses, "no running guess during a 4 s sentence"
+    first_words = " ".join(CLIP_TEXT.split()[:3])
+    assert wer([first_words], [" ".join(guesses[0].split()[:3])]) <= 0.34, guesses

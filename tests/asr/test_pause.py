@@ -96,9 +96,12 @@ def test_the_setting_switches_them_and_push_to_talk_has_none() -> None:
     assert Endpointer.from_config(AsrConfig(), push_to_talk=True).early_s == 0
 
 
-def listen(samples: np.ndarray) -> tuple[list[ListenEvent], PeekingRecognizer]:
+def listen(
+    samples: np.ndarray, guess_every_s: float = 0.0
+) -> tuple[list[ListenEvent], PeekingRecognizer]:
+    """The Listener's events for `samples` (running guesses off unless asked for)."""
     recognizer = PeekingRecognizer()
-    listener = Listener(endpointer(), recognizer, preroll_s=0.0)
+    listener = Listener(endpointer(), recognizer, preroll_s=0.0, guess_every_s=guess_every_s)
     listener.sample_rate = RATE
     recognizer.start(RATE)
     return feed(listener, samples), recognizer
@@ -141,3 +144,19 @@ def test_a_recogniser_without_peek_offers_its_latest_partial() -> None:
     events = feed(listener, audio((0.5, 0.0), (1.0, 0.9), (1.0, 0.0)))
     assert Tentative("so far") in events
     assert isinstance(events[-1], Final) and recognizer.finishes == 1  # Vosk's own final
+
+
+def test_a_running_guess_shows_every_second_and_a_half_of_voice() -> None:
+    events, recognizer = listen(audio((0.5, 0.0), (3.2, 0.9), (1.0, 0.0)), guess_every_s=1.5)
+    partials = [e.text for e in events if isinstance(e, Partial)]
+    assert partials == ["heard 1.50", "heard 3.00"]  # voiced audio only: not the silences
+    paused = next(i for i, e in enumerate(events) if isinstance(e, SpeechPaused))
+    assert all(isinstance(e, Partial) for e in events[1:paused])  # all while speaking
+    assert recognizer.peeks == 3 and recognizer.finishes == 0  # two guesses and the pause's
+    (tentative,) = [e for e in events if isinstance(e, Tentative)]
+    assert events[-1] == Final(tentative.text)  # the guesses do not replace the pause's decode
+
+
+def test_no_running_guess_when_turned_off() -> None:
+    events, recognizer = listen(audio((0.5, 0.0), (3.2, 0.9), (1.0, 0.0)), guess_every_s=0.0)
+    assert not [e for e in events if isinstance(e, Partial)] and recognizer.peeks == 1
