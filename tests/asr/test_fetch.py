@@ -2,14 +2,10 @@
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import random
-import socket
-import threading
 import zipfile
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,6 +14,7 @@ from assistant.asr import fetch
 from assistant.asr.fetch import FetchError, ModelSpec
 from assistant.cli import main
 from assistant.config import AsrConfig
+from tests.local_http import closed_port_url, serving
 
 NAME = "vosk-model-fake-0.1"
 FILES = {
@@ -36,35 +33,13 @@ def make_zip(path: Path, files: dict[str, bytes], top: str = NAME) -> bytes:
     return path.read_bytes()
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/short.zip":  # promises more than it sends, then hangs up
-            body = (Path(self.directory) / "model.zip").read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-            return
-        super().do_GET()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real HTTP server on localhost serving the folder it returns."""
     root = tmp_path / "www"
     root.mkdir()
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(root))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(root) as (url, _):
+        yield url, root
 
 
 @pytest.fixture
@@ -74,13 +49,6 @@ def served(server: tuple[str, Path]) -> tuple[ModelSpec, bytes]:
     data = make_zip(root / "model.zip", FILES)
     spec = ModelSpec("fake", NAME, f"{base}/model.zip", len(data), hashlib.sha256(data).hexdigest())
     return spec, data
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/vosk-model-small-en-us-0.15.zip"
 
 
 def assert_nothing_left(dest: Path) -> None:
@@ -123,7 +91,7 @@ def test_a_broken_off_download_leaves_nothing(
 ) -> None:
     spec, _ = served
     with pytest.raises(FetchError, match=r"broke off|incomplete"):
-        fetch.fetch(spec, url=f"{server[0]}/short.zip")
+        fetch.fetch(spec, url=f"{server[0]}/cut/model.zip")  # hangs up halfway
     assert_nothing_left(fetch.models_dir())
 
 

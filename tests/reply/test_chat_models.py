@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import random
-import socket
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,49 +20,18 @@ from assistant.reply import catalogue, fetch
 from assistant.reply.catalogue import CHAT_MODELS, ChatModelSpec, model_file, models_dir
 from assistant.reply.fetch import FetchError
 from assistant.reply.llm import LLMError, TransformersLLM, resolve
+from tests.local_http import closed_port_url, serving
 
 DATA = b"GGUF" + random.Random(1).randbytes(300_000)  # incompressible: several chunks
 KEY = "smollm2-360m"
 Served = tuple[str, list[tuple[str, str | None]]]  # the server's base URL and the requests seen
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; honours `Range: bytes=N-` (206); /cut/PATH hangs up halfway."""
-
-    requests: list[tuple[str, str | None]]
-
-    def do_GET(self) -> None:
-        self.requests.append((self.path, self.headers.get("Range")))
-        cut = self.path.startswith("/cut/")
-        path = Path(self.directory) / self.path.removeprefix("/cut").lstrip("/")
-        if not path.is_file():
-            self.send_error(404)
-            return
-        body = path.read_bytes()
-        start = int(self.headers["Range"][6:-1]) if self.headers.get("Range") else 0
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Length", str(len(body) - start))
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.end_headers()
-        self.wfile.write(body[start : len(body) // 2] if cut else body[start:])
-        self.close_connection = True
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Served]:
     """A real HTTP server on localhost playing the hub: (base URL, requests seen)."""
-    root = tmp_path / "www"
-    seen: list[tuple[str, str | None]] = []
-    handler = type("Handler", (_Handler,), {"requests": seen})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(tmp_path / "www") as served:
+        yield served
 
 
 @pytest.fixture
@@ -81,12 +46,6 @@ def hub(server: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Chat
     served.write_bytes(DATA)
     monkeypatch.setitem(CHAT_MODELS, KEY, spec)
     return spec
-
-
-def closed_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def test_fetch_installs_the_verified_file_with_progress(hub: ChatModelSpec) -> None:
@@ -134,7 +93,7 @@ def test_a_different_file_is_refused_and_nothing_installed(
 def test_offline_says_where_to_put_a_hand_downloaded_file(
     hub: ChatModelSpec, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(catalogue, "HUB", closed_port())
+    monkeypatch.setattr(catalogue, "HUB", closed_port_url("").rstrip("/"))
     url = CHAT_MODELS[KEY].url
     assert main(["models", "fetch", KEY]) == 1
     err = capsys.readouterr().err

@@ -8,7 +8,6 @@ import importlib.machinery
 import importlib.util
 import io
 import random
-import socket
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import soundfile
 from assistant import download
 from assistant.download import DownloadError
 from assistant.train import heldout, ljspeech
+from tests.local_http import closed_port_url, serving
 
 REPO = Path(__file__).resolve().parents[2]
 PAYLOAD = random.Random(0).randbytes(400_000)  # incompressible: several chunks
@@ -35,53 +35,13 @@ CLIPS = {
 }
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; honours `Range: bytes=N-` (206); /cut/NAME hangs up halfway."""
-
-    requests: list[tuple[str, str | None]]
-
-    def do_GET(self) -> None:
-        self.requests.append((self.path, self.headers.get("Range")))
-        cut = self.path.startswith("/cut/")
-        name = self.path.removeprefix("/cut/").lstrip("/")
-        path = Path(self.directory) / name
-        if not path.is_file():
-            self.send_error(404)
-            return
-        body = path.read_bytes()
-        start = int(self.headers["Range"][6:-1]) if self.headers.get("Range") else 0
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Length", str(len(body) - start))
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.end_headers()
-        self.wfile.write(body[start : len(body) // 2] if cut else body[start:])
-        self.close_connection = True
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, list[tuple[str, str | None]]]]:
     """A real HTTP server on localhost: (base URL, the folder it serves, requests seen)."""
     root = tmp_path / "www"
     root.mkdir()
-    seen: list[tuple[str, str | None]] = []
-    handler = type("Handler", (_Handler,), {"requests": seen})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", root, seen
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/LJSpeech-1.1.tar.bz2"
+    with serving(root) as (url, seen):
+        yield url, root, seen
 
 
 def sha(data: bytes) -> str:
