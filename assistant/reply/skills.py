@@ -24,6 +24,7 @@ from assistant.reply.intents import (
     normalize,
     spell_out,
 )
+from assistant.reply.spoken import spoken_help
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,7 @@ class SkillResult:
 
 ADJECTIVES = {"neutral": "normal", "happy": "happy", "sad": "sad", "angry": "angry"}
 ADJECTIVES |= {"surprised": "surprised", "calm": "calm"}
-HELP_TEXT = (
-    "You can ask me anything, or say: what time is it (here or in Tokyo), what's the date, "
-    "what day it is in ten days, sound happy or a bit sad, use the joe voice, read followed by a "
-    "file name, play some calm music, pause, go on, say that again, or stop. "
-    "I also work out sums and unit conversions."
-)
+HELP_TEXT = spoken_help()
 _NOT_NAMES = {"a", "an", "another", "different", "other", "new", "my", "your", "this", "that", "it"}
 _NOT_NAMES |= {"same", "best", "right", "wrong", "human", "real", "robot", "me", "you", "old"}
 
