@@ -21,6 +21,12 @@ import numpy as np
 import torch
 
 from assistant import EMOTIONS
+from assistant.train.discriminators import (
+    Discriminators,
+    discriminator_loss,
+    feature_matching,
+    generator_loss,
+)
 from assistant.tts import features
 from assistant.tts.fast_vocoder import (
     FastVocoder,
@@ -152,6 +158,15 @@ def losses(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
 
 
 WEIGHTS = {"mel": 1.0, "stft": 1.0, "complex": 1.0}
+# With the discriminators on: about HiFi-GAN's balance (adversarial 1 : matching 2 : mel 45),
+# taken against our mel + spectral terms.
+ADVERSARIAL_WEIGHTS = {"adversarial": 0.05, "matching": 0.1}
+
+
+def total_loss(parts: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The student's loss: the weighted terms (the discriminators' own loss is only logged)."""
+    weights = WEIGHTS | ADVERSARIAL_WEIGHTS
+    return sum((weights[k] * v for k, v in parts.items() if k in weights), torch.zeros(()))
 
 
 # ---------------------------------------------------------------- the loop
@@ -168,6 +183,7 @@ class TrainSettings:
     max_minutes: float | None = None
     seed: int = 0
     threads: int = 2
+    adversarial_from: int | None = None  # the step the discriminators join (None: never)
     device: str = "cuda" if torch.cuda.is_available() else "cpu"  # a lent GPU is used
     config: FastVocoderConfig = field(default_factory=FastVocoderConfig)
 
@@ -194,12 +210,21 @@ def train(
     device = torch.device(settings.device)
     net = FastVocoderNet(settings.config).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, betas=(0.8, 0.99), weight_decay=0.01)
+    judges = Discriminators().to(device) if settings.adversarial_from is not None else None
+    judges_opt = (
+        torch.optim.AdamW(judges.parameters(), lr=settings.lr, betas=(0.8, 0.99))
+        if judges is not None
+        else None
+    )
     history: list[dict[str, float]] = []
     step = 0
     if (run / "last.pt").exists():
         state = torch.load(run / "last.pt", weights_only=True, map_location=device)
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
+        if judges is not None and judges_opt is not None and "judges" in state:
+            judges.load_state_dict(state["judges"])
+            judges_opt.load_state_dict(state["judges_optimizer"])
         step = int(state["step"])
         history = json.loads((run / "history.json").read_text())
         log.info("resumed at step %d", step)
@@ -221,10 +246,19 @@ def train(
         mel, target = (t.to(device) for t in segments.batch(settings.batch))
         for group in opt.param_groups:
             group["lr"] = _lr(step, settings)
-        parts = losses(net(mel), target)
-        loss = sum(WEIGHTS[k] * v for k, v in parts.items())
+        pred = net(mel)
+        parts = losses(pred, target)
+        if (
+            judges is not None
+            and judges_opt is not None
+            and step >= (settings.adversarial_from or 0)
+        ):
+            for group in judges_opt.param_groups:
+                group["lr"] = _lr(step, settings)
+            parts |= adversarial_step(judges, judges_opt, pred, target)
+        loss = total_loss(parts)
         opt.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[union-attr]
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
@@ -242,11 +276,11 @@ def train(
             time.monotonic() - started > settings.max_minutes * 60
         )
         if time.monotonic() - saved > settings.checkpoint_every_s or out_of_time:
-            _checkpoint(run, net, opt, step, history)
+            _checkpoint(run, net, opt, step, history, judges, judges_opt)
             saved = time.monotonic()
         if out_of_time:
             break
-    _checkpoint(run, net, opt, step, history)
+    _checkpoint(run, net, opt, step, history, judges, judges_opt)
     FastVocoder(net.cpu()).save(run / "export", {"steps": step, "settings": _plain(settings)})
     return run / "export"
 
@@ -265,14 +299,44 @@ def validate(net: FastVocoderNet, batch: tuple[torch.Tensor, torch.Tensor]) -> f
     with torch.no_grad():
         parts = losses(net(batch[0]), batch[1])
     net.train()
-    return float(sum(WEIGHTS[k] * v for k, v in parts.items()))
+    return float(total_loss(parts))
+
+
+def adversarial_step(
+    judges: Discriminators,
+    judges_opt: torch.optim.Optimizer,
+    pred: torch.Tensor,
+    target: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """Train the discriminators one step on (target, pred), then the student's adversarial and
+    feature-matching terms against them (the discriminators' loss is returned for the log)."""
+    judged = discriminator_loss(judges(target), judges(pred.detach()))
+    judges_opt.zero_grad(set_to_none=True)
+    judged.backward()
+    torch.nn.utils.clip_grad_norm_(judges.parameters(), 1.0)
+    judges_opt.step()
+    real, fake = judges(target), judges(pred)
+    return {
+        "adversarial": generator_loss(fake),
+        "matching": feature_matching(real, fake),
+        "discriminators": judged.detach(),
+    }
 
 
 def _checkpoint(
-    run: Path, net: FastVocoderNet, opt: torch.optim.Optimizer, step: int, history: list
+    run: Path,
+    net: FastVocoderNet,
+    opt: torch.optim.Optimizer,
+    step: int,
+    history: list,
+    judges: Discriminators | None = None,
+    judges_opt: torch.optim.Optimizer | None = None,
 ) -> None:
     tmp = run / "last.pt.tmp"
-    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
+    state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}
+    if judges is not None and judges_opt is not None:
+        state |= {"judges": judges.state_dict(), "judges_optimizer": judges_opt.state_dict()}
+    torch.save(state, tmp)
     tmp.replace(run / "last.pt")
     (run / "history.json").write_text(json.dumps(history))
     log.info("checkpoint at step %d", step)
@@ -290,7 +354,7 @@ def plot_history(history_file: Path, png: Path) -> None:
 
     rows = json.loads(history_file.read_text())
     fig, ax = plt.subplots(figsize=(7, 4))
-    for key in (*WEIGHTS, "valid"):
+    for key in (*WEIGHTS, *ADVERSARIAL_WEIGHTS, "discriminators", "valid"):
         points = [(r["step"], r[key]) for r in rows if key in r]
         if points:
             ax.plot(*zip(*points, strict=True), label=key)

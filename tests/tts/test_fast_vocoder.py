@@ -109,3 +109,31 @@ def test_a_new_machine_resumes_from_the_exported_weights(tmp_path: Path) -> None
     training.train([tmp_path / "pairs"], tmp_path / "new-run", settings, init=folder)
     state = torch.load(tmp_path / "new-run" / "last.pt", weights_only=True)
     assert int(state["step"]) == 30
+
+
+def test_discriminators_judge_any_length_and_learn_to_tell(tmp_path: Path) -> None:
+    from assistant.train.discriminators import Discriminators
+
+    judges = Discriminators()
+    odd = judges(torch.randn(2, 5001) * 0.1)  # not a multiple of any period
+    assert len(odd) == 8 and all(score.shape[0] == 2 and inner for score, inner in odd)
+    made = training.teacher_pairs(
+        paths.shipped_voices_dir() / "lj", ["A short test sentence for the judges."], tmp_path / "p"
+    )
+    assert made == 1
+    settings = training.TrainSettings(
+        steps=100, batch=2, frames=24, lr=1e-3, warmup=5, threads=1, config=TINY,
+        adversarial_from=0,
+    )  # fmt: skip
+    training.train([tmp_path / "p"], tmp_path / "run", settings)
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    first, last = history[0], history[-1]
+    assert {"adversarial", "matching", "discriminators"} <= set(last)
+    assert last["discriminators"] < 0.7 * first["discriminators"]  # they learned to tell
+    state = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    assert "judges" in state and "judges_optimizer" in state  # a resume keeps them
+    settings.steps = 120
+    training.train([tmp_path / "p"], tmp_path / "run", settings)
+    again = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    moved = [not torch.equal(again["judges"][k], v) for k, v in state["judges"].items()]
+    assert again["step"] == 120 and any(moved)
