@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.reader.document import Document
     from assistant.reader.narration import Style
     from assistant.reconnect import DeviceWatch
+    from assistant.reply.conversations import Conversations
     from assistant.reply.engine import ReplyEngine
     from assistant.ui.app import AssistantApp
     from assistant.ui.plain import PlainApp
@@ -93,15 +94,25 @@ def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:
         return f"none ({e})"
 
 
-def build_engine(cfg: Config) -> ReplyEngine:
-    """Skills answer at once; the language model loads later (`load_model`)."""
+def conversations_of(cfg: Config) -> Conversations:
+    """The saved conversations, as bounded by the config (the old single one migrated)."""
+    from assistant.reply.conversations import Conversations
+
+    r = cfg.reply
+    store = Conversations(None, r.max_conversations, r.max_history_turns, r.max_saved_turns)
+    store.migrate()
+    return store
+
+
+def build_engine(cfg: Config, store: Conversations | None = None) -> ReplyEngine:
+    """Skills answer at once; the language model loads later (`load_model`). Each start
+    begins a new conversation."""
     from assistant.reply.engine import ReplyEngine
-    from assistant.reply.history import History
     from assistant.reply.llm import TransformersLLM
     from assistant.reply.skills import Skills
 
     voices = voice_names()
-    history = History(max_turns=cfg.reply.max_history_turns)
+    history = (store or conversations_of(cfg)).begin()
     llm = TransformersLLM.from_config(cfg.reply)
     return ReplyEngine(Skills(voices), llm, history, emotion_tags=cfg.voice.emotion == "auto")
 
@@ -276,11 +287,13 @@ def build_app(
     come up in the background once the screen is up, and report on screen. With `document`,
     the reader opens on it and reads once the voice is ready; `plain`: lines of text only."""
     from assistant.reader.documents import SUFFIXES
+    from assistant.reply.conversations import Library
     from assistant.ui.app import AssistantApp
     from assistant.ui.hooks import make_hooks
     from assistant.ui.plain import PlainApp
 
-    engine = build_engine(cfg)
+    store = conversations_of(cfg)
+    engine = build_engine(cfg, store)
     app_box: list[AssistantApp | PlainApp] = []
     engine.voice_fn = lambda: settings_of(app_box[0].config if app_box else cfg)
 
@@ -316,6 +329,8 @@ def build_app(
         voices=voice_names(),
         on_choose_voice=pipeline.load_voice,
         hooks=make_hooks(cfg.audio, pipeline, parts),
+        conversations=Library(store, engine),
+        on_say_again=pipeline.say_again,
     )
     app_box.append(app)
 

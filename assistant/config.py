@@ -100,12 +100,16 @@ class AsrConfig:
 @dataclass(frozen=True)
 class ReplyConfig:
     model: str = "embedded"  # "embedded" (SmolLM2-135M), a Hugging Face model id or a local path
-    max_history_turns: int = 8
+    max_history_turns: int = 8  # the last turns the model is shown (0: no history kept at all)
+    max_saved_turns: int = 500  # turns kept in a conversation's file (history screen, export)
+    max_conversations: int = 200  # conversations kept; the oldest are deleted beyond this
     max_new_tokens: int = 96
     temperature: float = 0.0  # 0 = greedy (the same answer every time); up to 2 = more varied
 
     def check(self) -> None:
         _require(self.max_history_turns >= 0, "max_history_turns", "must be 0 or more")
+        _require(1 <= self.max_saved_turns <= 100_000, "max_saved_turns", "must be 1 to 100000")
+        _require(1 <= self.max_conversations <= 100_000, "max_conversations", "must be 1 to 100000")
         _require(1 <= self.max_new_tokens <= 4096, "max_new_tokens", "must be between 1 and 4096")
         _require(0.0 <= self.temperature <= 2.0, "temperature", "must be between 0 and 2")
 

@@ -113,6 +113,14 @@ class Pipeline:
         self._started(thread)
         return thread
 
+    def say_again(self, text: str) -> threading.Thread | None:
+        """Speak a past reply again, as "say that again" does (it is on screen already, and
+        not recorded); None, with a notice, when there is no voice or speaker to say it."""
+        if self.speaker is None or self.voice is None:
+            self.emit(Notice("Cannot say it again: there is no speaker or voice (text only)."))
+            return None
+        return self.submit_text(text, reply=self.reply_engine.again(text, shown=False))
+
     def _started(self, thread: threading.Thread) -> None:
         thread.start()
         with self._lock:
@@ -178,7 +186,8 @@ class Pipeline:
         for piece in turn.reply.stream:
             if turn.timing.first_piece is None:
                 turn.timing.first_piece = time.perf_counter()
-            self.emit(ReplyPiece(piece))
+            if turn.reply.shown:
+                self.emit(ReplyPiece(piece))
             for sentence in cutter.feed(piece) if speaks else ():
                 turn.sentences.put(sentence)
         for sentence in cutter.flush() if speaks else ():

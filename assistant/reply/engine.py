@@ -147,6 +147,7 @@ class Reply:
     skill: str | None = None  # the skill that answered; None for the language model
     tags: EmotionTagReader | None = field(default=None, repr=False)
     notice: str | None = None  # a line for the screen (the message was too long and was cut)
+    shown: bool = True  # False: a reply said again from the transcript, already on screen
 
     @property
     def emotion(self) -> str | None:
@@ -197,6 +198,17 @@ class ReplyEngine:
         current, self._current = self._current, None
         if current is not None:
             current.cancel()
+
+    def use_history(self, history: History) -> None:
+        """Continue another conversation: the reply in progress ends (recorded in its own)."""
+        self.cancel()
+        self.history, self._last_said = history, None
+
+    def again(self, text: str, shown: bool = True) -> Reply:
+        """`text`, a past reply, said again as "say that again" does: nothing is recorded, and
+        "say that again" then repeats it."""
+        self._last_said = text.strip() or self._last_said
+        return Reply(ReplyStream(iter([text])), Repeat(), "repeat", shown=shown)
 
     def truncate_last_reply(self, heard_text: str) -> bool:
         """After a barge-in: keep only what the user heard of the last reply."""
@@ -254,12 +266,14 @@ class ReplyEngine:
         return Reply(stream, tags=tags)
 
     def _recorder(self, user_text: str, remember: bool) -> Callable[[str, bool], None]:
+        history = self.history  # the conversation asked in, even if another is opened meanwhile
+
         def record(text: str, cancelled: bool) -> None:
             if not text.strip():
                 return
             self._last_said = text.strip()
             if remember:
-                self.history.add(user_text, text.strip())
+                history.add(user_text, text.strip())
 
         return record
 

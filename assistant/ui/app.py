@@ -16,6 +16,8 @@ from textual.screen import Screen
 from assistant import events
 from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
+from assistant.reply.conversations import ConversationError
+from assistant.reply.history import title_of
 from assistant.tts.rate import MAX_RATE, MIN_RATE
 from assistant.ui.access import SettingsHooks, focus_name, plain_text
 from assistant.ui.commands import AssistantCommands
@@ -32,11 +34,13 @@ from assistant.ui.messages import (
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.screens.help import HelpScreen
+from assistant.ui.screens.history import ConversationLibrary, HistoryChoice, HistoryScreen
 from assistant.ui.screens.open_file import OpenFile
 from assistant.ui.screens.reader import ReaderControl, ReaderScreen
 from assistant.ui.screens.settings import FIELDS, Field, SettingsScreen
 from assistant.ui.themes import HIGH_CONTRAST, theme_name
 from assistant.ui.widgets.status import StatusInfo
+from assistant.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from assistant.reader.document import Document
@@ -60,6 +64,8 @@ class AssistantApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+o", "open_file", "Open document"),
+        # Not Ctrl+H: most terminals send it for Backspace.
+        Binding("f6", "history", "Conversations", show=False),
         Binding("ctrl+s,f5", "settings", "Settings"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -80,11 +86,14 @@ class AssistantApp(App[None]):
         document_suffixes: frozenset[str] = frozenset(),
         cursor_blink: bool = True,
         hooks: SettingsHooks | None = None,
+        conversations: ConversationLibrary | None = None,
+        on_say_again: Callable[[str], object] | None = None,
     ) -> None:
         """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
         None echoes it back. `make_reader` gives the reader of an opened document, `on_open_file`
         opens one (it answers with a DocumentOpened event or a notice). `cursor_blink=False`
-        makes screenshots deterministic."""
+        makes screenshots deterministic. `conversations` lists and reopens past conversations;
+        `on_say_again` speaks a reply of the transcript again."""
         super().__init__()
         self.config = config
         self.audio = audio
@@ -99,6 +108,7 @@ class AssistantApp(App[None]):
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
         self.hooks = hooks or SettingsHooks()
+        self.conversations, self._on_say_again = conversations, on_say_again
         self.register_theme(HIGH_CONTRAST)
         self.theme = theme_name(config.ui.theme)
 
@@ -310,6 +320,58 @@ class AssistantApp(App[None]):
 
     def action_toggle_latency(self) -> None:
         self.chat.latency.toggle()
+
+    # Conversations (F6) and replies said again.
+
+    def action_history(self) -> None:
+        if self.conversations is None:
+            self.notify("Past conversations are not available here.", timeout=3)
+        elif not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(self.conversations), callback=self.show_conversation)
+
+    def action_new_conversation(self) -> None:
+        if self.conversations is None:
+            self.notify("Past conversations are not available here.", timeout=3)
+        self.show_conversation(HistoryChoice("new"))
+
+    def show_conversation(self, choice: HistoryChoice | None) -> None:
+        """Continue the chosen conversation (its turns in the transcript), or a new one."""
+        library = self.conversations
+        if choice is None or library is None:
+            return
+        if self._on_stop_speaking is not None:
+            self._on_stop_speaking()  # the reply being said belongs to the other conversation
+        try:
+            turns = library.open(choice.conversation_id) if choice.action == "open" else ()
+            if choice.action == "new":
+                library.new()
+        except ConversationError as e:
+            self.notify(str(e), severity="error", timeout=8, markup=False)
+            return
+        hidden = self.chat.transcript.show_conversation([(t.user, t.assistant) for t in turns])
+        said = "A new conversation."
+        if turns:
+            said = f"Reopened “{title_of(turns[0].user)}”: {len(turns)} turns; go on."
+        if hidden:
+            said += f" The {hidden} earliest are in its export (F6, then E)."
+        self.add_note(said)
+        self.announce(said)
+
+    def action_choose_reply(self) -> None:
+        """Move to the transcript with its last reply chosen (Enter then says it again)."""
+        self.chat.transcript.focus()
+        if self.chat.transcript.choose_reply(0) is None:
+            self.notify("No reply to say again yet.", timeout=3)
+
+    def on_transcript_chosen(self, message: Transcript.Chosen) -> None:
+        self.announce(f"Reply {message.number} of {message.count}; Enter says it again.")
+
+    def on_transcript_say_again(self, message: Transcript.SayAgain) -> None:
+        if self._on_say_again is None:
+            self.notify("Saying a reply again is not available here.", timeout=3)
+            return
+        self.chat.transcript.speaking = message.turn
+        self._on_say_again(message.text)
 
     # Settings (Ctrl+S) and self-voicing.
 

@@ -23,6 +23,13 @@ PALETTE: tuple[PaletteCommand, ...] = (
     PaletteCommand("Next voice", "Switch to the next installed voice", "next_voice"),
     PaletteCommand("Open document…", "Ctrl+O: a file to read aloud", "open_file"),
     PaletteCommand("Settings…", "Ctrl+S or F5: devices, voice, speech, display", "settings"),
+    PaletteCommand(
+        "Conversations (history)…", "F6: reopen, delete or export past conversations", "history"
+    ),
+    PaletteCommand(
+        "New conversation", "Begin afresh; this one stays in F6's list", "new_conversation"
+    ),
+    PaletteCommand("Say a reply again…", "Choose a reply (Up/Down), Enter says it", "choose_reply"),
     PaletteCommand("Latency panel", "F4: show or hide the turn latencies", "toggle_latency"),
     PaletteCommand("Quit", "Ctrl+Q", "quit"),
 )

@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from assistant import events
 from assistant.config import Config, ConfigError
 from assistant.config import save as save_config
+from assistant.reply.conversations import ConversationError
+from assistant.ui.screens.history import ConversationLibrary
 from assistant.ui.screens.settings import FIELDS
 
 if TYPE_CHECKING:
     from assistant.reader.document import Document
+    from assistant.reply.conversations import Summary
     from assistant.ui.access import SettingsHooks
     from assistant.ui.messages import AudioInfo
     from assistant.ui.screens.reader import ReaderControl
@@ -34,7 +37,12 @@ HELP = (
     "Type a message and press Enter. Commands:",
     "/stop  stop speaking, reading or music",
     "/talk  start or end a spoken turn (push-to-talk)",
-    "/open FILE  read a document aloud",
+    "/open FILE  read a document aloud (./2 for a file named 2)",
+    "/history  list past conversations, numbered (newest first)",
+    "/open N  continue conversation N of /history (its turns are shown)",
+    "/new  begin a new conversation",
+    "/export N FILE  save conversation N as Markdown",
+    "/again [N]  say reply N of this conversation again (the last without N)",
     "/settings  list the settings",
     "/set SECTION.KEY VALUE  change one (e.g. /set voice.rate 1.5)",
     "/help  this list",
@@ -58,6 +66,8 @@ class PlainApp:
         voices: Sequence[str] = (),
         on_choose_voice: Callable[[str], object] | None = None,
         hooks: SettingsHooks | None = None,
+        conversations: ConversationLibrary | None = None,
+        on_say_again: Callable[[str], object] | None = None,
         out: TextIO | None = None,
         inp: TextIO | None = None,
     ) -> None:
@@ -67,6 +77,8 @@ class PlainApp:
         self._on_open_file, self.voices = on_open_file, tuple(voices)
         self._on_choose_voice, self.hooks = on_choose_voice, hooks
         self.out, self.inp = out or sys.stdout, inp or sys.stdin
+        self.conversations, self._on_say_again = conversations, on_say_again
+        self._listed: list[Summary] = []  # what /history numbered
         self.is_running = False
         self._reply = ""  # reply text not written yet (an unfinished sentence)
         self._replying = False  # the "Assistant:" line of this reply is written
@@ -170,9 +182,15 @@ class PlainApp:
             "help": self._help,
             "stop": lambda _: self._call(self._on_stop, "Nothing is being spoken."),
             "talk": lambda _: self._call(self._on_talk_key, "Not listening: type your message."),
-            "open": self._open,
+            "open": lambda rest: (
+                self._open_conversation(rest) if rest.strip().isdigit() else self._open(rest)
+            ),
             "settings": lambda _: self._list_settings(),
             "set": self._set,
+            "history": lambda _: self._history(),
+            "new": lambda _: self._new(),
+            "export": self._export,
+            "again": self._again,
         }
         handlers.get(command, lambda _: self.note(f"Unknown command /{command}; see /help."))(rest)
         return True
@@ -199,6 +217,90 @@ class PlainApp:
             return
         self.note(f"Reading {document.title}. /stop stops.")
         self._make_reader(document).play()
+
+    # Conversations.
+
+    def _library(self) -> ConversationLibrary | None:
+        if self.conversations is None:
+            self.note("Past conversations are not available here.")
+        return self.conversations
+
+    def _history(self) -> None:
+        if (library := self._library()) is None:
+            return
+        self._listed = library.summaries()
+        if not self._listed:
+            self.say("No saved conversations yet.")
+        for n, summary in enumerate(self._listed, 1):
+            current = " (current)" if summary.id == library.current_id else ""
+            self.say(f"{n}. {summary.label()}{current}")
+
+    def _numbered(self, text: str, usage: str) -> Summary | None:
+        if not self._listed and self.conversations is not None:
+            self._listed = self.conversations.summaries()
+        if not text.strip().isdigit() or not 1 <= int(text) <= len(self._listed):
+            self.note(f"{usage}: N is a number from /history (1 to {len(self._listed)}).")
+            return None
+        return self._listed[int(text) - 1]
+
+    def _open_conversation(self, rest: str) -> None:
+        library = self._library()
+        summary = self._numbered(rest, "/open N") if library is not None else None
+        if library is None or summary is None:
+            return
+        if self._on_stop is not None:
+            self._on_stop()
+        try:
+            turns = library.open(summary.id)
+        except ConversationError as e:
+            self.note(str(e))
+            return
+        for n, turn in enumerate(turns, 1):
+            self.say(f"You: {turn.user}")
+            self.say(f"Assistant (reply {n}): {turn.assistant}")
+        self.note(f"Reopened {summary.title}: {len(turns)} turns; go on. /again N says one again.")
+
+    def _new(self) -> None:
+        if (library := self._library()) is None:
+            return
+        if self._on_stop is not None:
+            self._on_stop()
+        library.new()
+        self._listed = []
+        self.note("A new conversation.")
+
+    def _export(self, rest: str) -> None:
+        number, _, file = rest.strip().partition(" ")
+        library = self._library()
+        summary = self._numbered(number, "/export N FILE") if library is not None else None
+        if library is None or summary is None:
+            return
+        if not file.strip():
+            self.note("Say where: /export N FILE (e.g. ~/chat.md).")
+            return
+        try:
+            written = library.export(summary.id, Path(file.strip()))
+        except ConversationError as e:
+            self.note(f"Not exported: {e}")
+            return
+        self.note(f"Exported to {written}")
+
+    def _again(self, rest: str) -> None:
+        if (library := self._library()) is None:
+            return
+        replies = [t.assistant for t in library.turns(library.current_id)]
+        if not replies:
+            self.note("No reply to say again yet.")
+            return
+        if rest.strip() and not (rest.strip().isdigit() and 1 <= int(rest) <= len(replies)):
+            self.note(f"/again N: N is a reply of this conversation, 1 to {len(replies)}.")
+            return
+        text = replies[int(rest) - 1] if rest.strip() else replies[-1]
+        if self._on_say_again is None:
+            self.note("Saying a reply again is not available here.")
+            return
+        self.say(f"Saying again: {text}")
+        self._on_say_again(text)
 
     def _list_settings(self) -> None:
         for field in FIELDS:

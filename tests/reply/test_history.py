@@ -2,13 +2,15 @@
 
 import json
 import logging
+import os
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from assistant import paths
-from assistant.reply.history import History, Turn
+from assistant.reply.history import History, Turn, new_id, title_of
 
 
 def test_it_lives_in_the_data_dir_and_starts_empty() -> None:
@@ -37,19 +39,79 @@ def test_conversations_are_separate() -> None:
     assert [t.user for t in History("b").turns] == ["two"]
 
 
-def test_only_the_last_turns_are_kept() -> None:
+def test_the_model_sees_the_last_turns_and_the_file_keeps_them_all() -> None:
     history = History(max_turns=3)
     for i in range(7):
         history.add(f"q{i}", f"a{i}")
     assert [t.user for t in history.turns] == ["q4", "q5", "q6"]
-    assert len(json.loads(history.path.read_text())["turns"]) == 3
+    assert [t.user for t in history.all_turns] == [f"q{i}" for i in range(7)]
+    assert len(json.loads(history.path.read_text())["turns"]) == 7
     assert [t.user for t in History(max_turns=2).turns] == ["q5", "q6"]  # a smaller limit later
+
+
+def test_the_file_is_bounded_too() -> None:
+    history = History(max_turns=2, keep_turns=5)
+    for i in range(12):
+        history.add(f"q{i}", f"a{i}")
+    saved = json.loads(history.path.read_text())["turns"]
+    assert [t["user"] for t in saved] == ["q7", "q8", "q9", "q10", "q11"]
+    assert [t.user for t in History(keep_turns=5).all_turns] == ["q7", "q8", "q9", "q10", "q11"]
+
+
+def test_title_and_times_are_saved() -> None:
+    history = History("2026-12-02T15-30-12")
+    history.add("  What is the tallest mountain in the whole wide world, and how tall?\nok", "E.")
+    history.add("and the second?", "K2.")
+    data = json.loads(history.path.read_text(encoding="utf-8"))
+    assert data["format"] == 2 and data["id"] == "2026-12-02T15-30-12"
+    assert data["title"] == "What is the tallest mountain in the whole wide world, and…"
+    assert data["created"] <= data["updated"] and data["created"][:4].isdigit()
+    again = History("2026-12-02T15-30-12")
+    assert again.title == data["title"] and again.created == data["created"]
+
+
+def test_titles_are_short_first_lines() -> None:
+    assert title_of("hi there") == "hi there"
+    assert title_of("first line\nsecond line") == "first line"
+    assert title_of("x" * 100) == "x" * 59 + "…"
+    assert len(title_of("word " * 40)) <= 60
+    assert title_of("   ") == ""
+    assert new_id(datetime(2026, 12, 2, 15, 30, 12)) == "2026-12-02T15-30-12"
+
+
+def test_a_file_of_the_first_format_is_read() -> None:
+    history = History()
+    history.path.parent.mkdir(parents=True)
+    old = {"format": 1, "id": "default", "turns": [{"user": "hello", "assistant": "Hi!"}]}
+    history.path.write_text(json.dumps(old))
+    assert history.all_turns == (Turn("hello", "Hi!"),)
+    assert history.title == "hello" and history.created  # the file's time stands for it
 
 
 def test_zero_turns_keeps_nothing() -> None:
     history = History(max_turns=0)
     history.add("q", "a")
     assert history.turns == () and History(max_turns=0).turns == ()
+    assert not history.path.exists()  # history off: nothing written
+
+
+def test_a_write_broken_off_leaves_the_old_file_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real atomic_write: the new content goes to a temporary file that replaces the old
+    one in one step; when that step fails the old file is untouched and nothing is left."""
+    history = History()
+    history.add("q1", "a1")
+    before = history.path.read_bytes()
+
+    def fail(src: object, dst: object) -> None:
+        raise OSError("power cut")
+
+    with monkeypatch.context() as patched:  # (undo() would also undo the tmp data dir)
+        patched.setattr(os, "replace", fail)
+        history.add("q2", "a2")
+    assert history.path.read_bytes() == before
+    assert sorted(p.name for p in history.path.parent.iterdir()) == ["default.json"]
+    history.add("q3", "a3")
+    assert [t.user for t in History().all_turns] == ["q1", "q2", "q3"]
 
 
 def test_saving_is_atomic_and_leaves_no_temporary_files(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,12 +122,13 @@ def test_saving_is_atomic_and_leaves_no_temporary_files(monkeypatch: pytest.Monk
     def torn(path: Path, data: bytes) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(paths, "atomic_write", torn)
-    history.add("q2", "a2")  # logged, not raised: the conversation goes on
+    with monkeypatch.context() as patched:  # (undo() would also undo the tmp data dir)
+        patched.setattr(paths, "atomic_write", torn)
+        history.add("q2", "a2")  # logged, not raised: the conversation goes on
     assert history.path.read_bytes() == before
     assert [t.user for t in history.turns] == ["q1", "q2"]
-    monkeypatch.undo()
     history.add("q3", "a3")
+    assert history.path.is_relative_to(paths.data_dir()) and "data" in history.path.parts
     assert sorted(p.name for p in history.path.parent.iterdir()) == ["default.json"]
 
 

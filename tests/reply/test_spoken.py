@@ -1,4 +1,4 @@
-"""The one list of spoken commands: each example reaches its skill, and the spoken help says them."""
+"""The one list of spoken commands: each example reaches its skill; the spoken help says them."""
 
 from pathlib import Path
 

@@ -97,6 +97,8 @@ class ChatScreen(Screen[None]):
             case events.ReplyDone() | events.NoReply():
                 bar.set_thinking(False)
                 self.transcript.mark_spoken(None)
+                if isinstance(event, events.ReplyDone):
+                    self.transcript.said(event.text)  # a reply said again is over
             case events.TurnLatency() as latency:
                 self.latency.add(latency)
                 self.status_bar.set_info(latency=first_audio_summary(self.latency.turns))

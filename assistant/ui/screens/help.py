@@ -14,8 +14,10 @@ from textual.widgets import Label, Static
 
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
+from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.reader import ReaderScreen
 from assistant.ui.screens.settings import SettingsScreen
+from assistant.ui.widgets.transcript import Transcript
 
 
 class Command(NamedTuple):
@@ -80,14 +82,23 @@ def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     return [(" / ".join(keys), description) for (_, description), keys in rows.items()]
 
 
+HISTORY_ACTIONS = frozenset({"history"})  # keys listed with the conversations' own
+
+
 def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(title, rows of (keys or words, what they do)) for each part of the help."""
+    everywhere = list(Binding.make_bindings(app_bindings))
+    history = [b for b in everywhere if b.action in HISTORY_ACTIONS]
     return [
-        ("Keys everywhere", key_rows(app_bindings)),
+        ("Keys everywhere", key_rows(b for b in everywhere if b.action not in HISTORY_ACTIONS)),
         ("Chat keys", key_rows(ChatScreen.BINDINGS) + list(OTHER_KEYS)),
         ("Reader keys", key_rows(ReaderScreen.BINDINGS)),
         ("Emotion picker keys", key_rows(EmotionPicker.BINDINGS)),
         ("Settings keys", key_rows(SettingsScreen.BINDINGS)),
+        (
+            "Conversations (F6), and replies said again (Tab to the transcript first)",
+            key_rows([*history, *HistoryScreen.BINDINGS, *Transcript.BINDINGS]),
+        ),
         (
             "Spoken commands (say or type them; anything else goes to the language model)",
             [(f"“{c.say}”", c.does) for c in SPOKEN_COMMANDS],
