@@ -126,13 +126,12 @@ def test_without_output_it_plays_and_without_a_speaker_says_so(
         played.append((sum(len(c) for c in chunks), rate))
         return 0
 
-    monkeypatch.setattr("assistant.cli._play", play)
-    code, _, err = run(["music", "--emotion", "happy", "--seed", "3"], capsys)
+    with monkeypatch.context() as patched:  # (undo() would also undo the test's data dirs)
+        patched.setattr("assistant.cli._play", play)
+        code, _, err = run(["music", "--emotion", "happy", "--seed", "3"], capsys)
     assert code == 0 and "playing a happy tune in A minor" in err and "pluck" in err
     assert played == [(round((4.8 + TAIL_S) * SAMPLE_RATE), SAMPLE_RATE)]
 
-    monkeypatch.undo()
-    monkeypatch.setattr(command, "compose", fake)
     config.save(config.Config().replace("audio", output_device="no such speaker"))
     code, _, err = run(["music"], capsys)
     assert code == 1

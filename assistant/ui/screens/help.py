@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,40 +12,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from assistant.reply.spoken import SPOKEN_COMMANDS
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.screens.reader import ReaderScreen
 from assistant.ui.screens.settings import SettingsScreen
 from assistant.ui.widgets.transcript import Transcript
-
-
-class Command(NamedTuple):
-    """A spoken (or typed) command: an example, what it does, the skill that answers it."""
-
-    say: str
-    does: str
-    skill: str
-
-
-# The one list the help screen shows; tests check each example reaches its skill. (The skills'
-# own spoken help, reply.skills.HELP_TEXT, says the same in prose.)
-SPOKEN_COMMANDS: tuple[Command, ...] = (
-    Command("what time is it", "the time here", "time"),
-    Command("what time is it in Tokyo", "the time in another city", "time_in"),
-    Command("what's the date", "today's date", "date"),
-    Command("what day is it in ten days", "a date ahead", "date_in"),
-    Command("sound happy · be a bit sad · calm down", "the voice's emotion", "emotion"),
-    Command("use the joe voice", "another voice", "voice"),
-    Command("read notes.md", "read a document aloud (opens the reader)", "read"),
-    Command("play some calm music", "a tune composed for a mood", "music"),
-    Command("pause · go on", "pause and resume speech, reading or music", "pause"),
-    Command("say that again", "repeat the last answer", "repeat"),
-    Command("stop", "stop speaking, reading or music", "stop"),
-    Command("what is 12 times 7", "sums", "calculate"),
-    Command("how many km is 5 miles", "unit conversions", "calculate"),
-    Command("what can you do", "a short spoken help", "help"),
-)
 
 # Keys that are not bindings of a screen (Textual's own, or the text input's).
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
@@ -101,7 +74,7 @@ def help_sections(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[t
         ),
         (
             "Spoken commands (say or type them; anything else goes to the language model)",
-            [(f"“{c.say}”", c.does) for c in SPOKEN_COMMANDS],
+            [(f"“{' · '.join(c.says)}”", c.does) for c in SPOKEN_COMMANDS],
         ),
     ]
 
