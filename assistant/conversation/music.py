@@ -142,18 +142,13 @@ class Music:
 
     def resume(self) -> None:
         job = self._job
-        playback = job.playback if job is not None else None
-        if job is None or playback is None or playback.paused_at is None or playback.failure:
-            return
-        with job.lock:
-            start, playback.paused_at = playback.paused_at, None
-            playback.offset_s = start
-            audio = np.concatenate(job.audio) if job.audio else np.zeros(0, np.float32)
-            rest = audio[int(start * job.rate) : round(playback.queued_s * job.rate)]
-            if len(rest):  # only what was queued: a piece on its way is played by queue()
-                playback.speaker.play(rest, job.rate)
+        if (
+            job is not None
+            and job.playback is not None
+            and job.playback.resume(job.audio, job.rate)
+        ):
             job.sounding = True
-        self.on_sounding(True)
+            self.on_sounding(True)
 
     def close(self, timeout: float = 5.0) -> None:
         self.stop()

@@ -389,15 +389,8 @@ class Pipeline:
         self.music.resume()
         turn = self._turn
         playback = turn.playback if turn is not None else None
-        if turn is None or playback is None or playback.paused_at is None or playback.failure:
-            return
-        with turn.lock:
-            start, playback.paused_at = playback.paused_at, None
-            playback.offset_s = start
-            rest = np.concatenate(turn.audio)[int(start * turn.rate) :] if turn.audio else None
-            if rest is not None and len(rest):
-                playback.speaker.play(rest, turn.rate)
-        self._set_speaking(True)
+        if turn is not None and playback is not None and playback.resume(turn.audio, turn.rate):
+            self._set_speaking(True)
 
     @property
     def speaking(self) -> bool:

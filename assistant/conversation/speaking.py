@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
@@ -163,6 +163,21 @@ class Playback(Generic[T]):
             if self.paused_at is None:
                 self.paused_at = self.offset_s + self.speaker.stop()
             return self.paused_at
+
+    def resume(self, audio: Sequence[np.ndarray], rate: int) -> bool:
+        """Play on from the place pause() kept. `audio` is everything queued so far at `rate`
+        (the caller's copy, appended under `lock`); only what was queued is played again, as
+        a piece on its way is played by queue(). False if not paused, or the speaker failed."""
+        with self.lock:
+            if self.paused_at is None or self.failure is not None:
+                return False
+            start, self.paused_at = self.paused_at, None
+            self.offset_s = start
+            whole = np.concatenate(audio) if audio else np.zeros(0, np.float32)
+            rest = whole[int(start * rate) : round(self.queued_s * rate)]
+            if len(rest):
+                self.speaker.play(rest, rate)
+        return True
 
 
 def play_stream(chunks: Iterable[np.ndarray], speaker: Output, sample_rate: int) -> float:
