@@ -5,19 +5,15 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
-from assistant.asr.engine import Listener
-from assistant.asr.vad import Endpointer
-from assistant.asr.whisper import WhisperEngine, WhisperRecognizer
+from assistant.asr.whisper import WhisperRecognizer
 from assistant.audio.devices import Microphone, Speaker, find_device
-from assistant.config import AsrConfig
 from assistant.conversation.pipeline import Pipeline
 from assistant.events import HeardFinal, Listening, PipelineEvent, ReplyDone
 from assistant.reply.engine import EchoLLM, ReplyEngine
@@ -25,6 +21,7 @@ from assistant.reply.history import History
 from assistant.reply.skills import Skills
 from assistant.tts.voice import Voice
 from tests.conftest import Recorder, active_part
+from tests.conversation.conftest import listen_with_whisper, spoken, wait_until
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -41,21 +38,9 @@ STORY = (
 
 
 @pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load("lj")
-
-
-@pytest.fixture(scope="module")
 def question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """'What time is it?' spoken by the Piper joe voice, as a wav to play into the mic."""
-    from assistant.train.piper import PiperVoice
-
-    piper = PiperVoice.load()
-    audio = piper.synthesize("What time is it?")
-    pad = np.zeros(piper.sample_rate // 4, np.float32)
-    path = tmp_path_factory.mktemp("speech") / "question.wav"
-    sf.write(path, np.concatenate([pad, audio, pad]), piper.sample_rate)
-    return path
+    return spoken("What time is it?", tmp_path_factory.mktemp("speech"))
 
 
 class Monitor:
@@ -86,14 +71,6 @@ class Monitor:
         self._thread.join(timeout=5)
 
 
-@pytest.fixture
-def speaker(pulse: Path, voice: Voice) -> Iterator[Speaker]:
-    out = Speaker(find_device("spk", "output"), voice.sample_rate).start()
-    yield out
-    out.stop()
-    out.close()
-
-
 def make_pipeline(
     tmp_path: Path, voice: Voice, speaker: Speaker, answer: str | None = None
 ) -> tuple[Pipeline, list[PipelineEvent]]:
@@ -102,13 +79,6 @@ def make_pipeline(
     clock = lambda: datetime(2026, 11, 25, 10, 15)  # noqa: E731
     engine = ReplyEngine(Skills(clock=clock), EchoLLM(answer), History(directory=tmp_path))
     return Pipeline(engine, voice, speaker, events.append), events
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.01)
 
 
 def test_spoken_question_is_answered_with_our_voice(
@@ -120,12 +90,8 @@ def test_spoken_question_is_answered_with_our_voice(
     record_source: Callable[[str], Recorder],
 ) -> None:
     pipeline, events = make_pipeline(tmp_path, voice, speaker)
-    asr = WhisperEngine("test")
-    asr.whisper = recognizer  # the session's model, already loaded
-    listener = Listener(Endpointer.from_config(AsrConfig()), asr)
-    mic = Microphone(find_device("mic.monitor", "input"), 16000, 30).start()
     recorder = record_source("spk.monitor")
-    pipeline.start_listening(mic, listener)
+    listen_with_whisper(pipeline, recognizer)
     wait_until(lambda: any(isinstance(e, Listening) for e in events), 30)
     subprocess.run(["paplay", "-d", "mic", str(question)], check=True)
     wait_until(lambda: any(isinstance(e, ReplyDone) for e in events), 30)
@@ -183,11 +149,7 @@ def test_speaking_over_the_assistant_stops_it_and_is_answered(
         events.append(event)
 
     pipeline.emit = emit
-    asr = WhisperEngine("test")
-    asr.whisper = recognizer
-    listener = Listener(Endpointer.from_config(AsrConfig()), asr)
-    mic = Microphone(find_device("mic.monitor", "input"), 16000, 30).start()
-    pipeline.start_listening(mic, listener)
+    listen_with_whisper(pipeline, recognizer)
     try:
         wait_until(lambda: any(isinstance(e, Listening) for e in events), 30)
         pipeline.submit_text("tell me a story")

@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
-from assistant.asr.engine import Listener
-from assistant.asr.vad import Endpointer
-from assistant.asr.whisper import WhisperEngine, WhisperRecognizer
-from assistant.audio.devices import Microphone, Speaker, find_device
+from assistant.asr.whisper import WhisperRecognizer
+from assistant.audio.devices import Speaker
 from assistant.config import AsrConfig
 from assistant.conversation.pipeline import Pipeline
 from assistant.events import HeardFinal, Listening, PipelineEvent, ReplyDone
@@ -23,7 +19,7 @@ from assistant.reply.history import History
 from assistant.reply.skills import Skills
 from assistant.tts.voice import Voice
 from tests.conftest import Recorder, active_part
-from tests.conversation.test_pipeline_audio import wait_until
+from tests.conversation.conftest import listen_with_whisper, spoken, wait_until
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -31,29 +27,9 @@ ANSWER = "The moon has no air, so nothing can breathe there."
 
 
 @pytest.fixture(scope="module")
-def voice() -> Voice:
-    return Voice.load("lj")
-
-
-@pytest.fixture(scope="module")
 def moon_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """'Tell me something about the moon.' spoken by the Piper joe voice, with silence around."""
-    from assistant.train.piper import PiperVoice
-
-    piper = PiperVoice.load()
-    audio = piper.synthesize("Tell me something about the moon.")
-    pad = np.zeros(piper.sample_rate // 4, np.float32)
-    path = tmp_path_factory.mktemp("speech") / "moon.wav"
-    sf.write(path, np.concatenate([pad, audio, pad, pad, pad, pad]), piper.sample_rate)
-    return path
-
-
-@pytest.fixture
-def speaker(pulse: Path, voice: Voice) -> Iterator[Speaker]:
-    out = Speaker(find_device("spk", "output"), voice.sample_rate).start()
-    yield out
-    out.stop()
-    out.close()
+    return spoken("Tell me something about the moon.", tmp_path_factory.mktemp("s"), 1.0)
 
 
 def test_the_reply_started_in_the_pause_is_the_one_said(
@@ -68,12 +44,8 @@ def test_the_reply_started_in_the_pause_is_the_one_said(
     llm = EchoLLM(ANSWER, delay_s=0.02)
     engine = ReplyEngine(Skills(), llm, History(directory=tmp_path))
     pipeline = Pipeline(engine, voice, speaker, events.append)
-    asr = WhisperEngine("test")
-    asr.whisper = recognizer  # the session's model, already loaded
-    listener = Listener(Endpointer.from_config(AsrConfig(early_reply=True)), asr)
-    mic = Microphone(find_device("mic.monitor", "input"), 16000, 30).start()
     recorder = record_source("spk.monitor")
-    pipeline.start_listening(mic, listener)
+    listen_with_whisper(pipeline, recognizer, AsrConfig(early_reply=True))
     wait_until(lambda: any(isinstance(e, Listening) for e in events), 30)
     subprocess.run(["paplay", "-d", "mic", str(moon_question)], check=True)
     wait_until(lambda: any(isinstance(e, ReplyDone) for e in events), 30)

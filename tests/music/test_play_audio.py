@@ -22,7 +22,8 @@ from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills
 from tests.conftest import Recorder, active_part
-from tests.conversation.test_pipeline_audio import Monitor, wait_until
+from tests.conversation.conftest import wait_until
+from tests.conversation.test_pipeline_audio import Monitor
 from tests.music.test_music_pipeline import FakeComposer
 
 pytestmark = [pytest.mark.audio]
