@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant import paths
 from assistant.config import Config
@@ -291,6 +291,7 @@ def build_app(
     from assistant.ui.app import AssistantApp
     from assistant.ui.hooks import make_hooks
     from assistant.ui.plain import PlainApp
+    from assistant.ui.wiring import Wiring
 
     store = conversations_of(cfg)
     engine = build_engine(cfg, store)
@@ -314,24 +315,24 @@ def build_app(
         composer=LazyComposer(),  # the melody model loads when a tune is first asked for
     )
 
-    def front(**wiring: Any) -> AssistantApp | PlainApp:
-        if plain:
-            return PlainApp(cfg, audio, **wiring)
-        engine_name = speech_engine_name(cfg, audio)
-        return AssistantApp(cfg, audio, engine_name, document_suffixes=SUFFIXES, **wiring)
-
-    app = front(
+    wiring = Wiring(
         on_user_text=pipeline.submit_text,
         on_stop_speaking=pipeline.stop,
         on_talk_key=pipeline.talk_key,
         make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config, guesser),
         on_open_file=pipeline.open_document,
-        voices=voice_names(),
+        voices=tuple(voice_names()),
         on_choose_voice=pipeline.load_voice,
         hooks=make_hooks(cfg.audio, pipeline, parts),
         conversations=Library(store, engine),
         on_say_again=pipeline.say_again,
     )
+    app: AssistantApp | PlainApp
+    if plain:
+        app = PlainApp(cfg, audio, wiring=wiring)
+    else:
+        engine_name = speech_engine_name(cfg, audio)
+        app = AssistantApp(cfg, audio, engine_name, wiring=wiring, document_suffixes=SUFFIXES)
     app_box.append(app)
 
     def start() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -14,11 +13,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from assistant import events
-from assistant.config import Config, ConfigError
-from assistant.config import save as save_config
+from assistant.config import Config
 from assistant.reply.conversations import ConversationError
 from assistant.reply.history import title_of
-from assistant.tts.rate import MAX_RATE, MIN_RATE
+from assistant.ui import app_settings
 from assistant.ui.access import SettingsHooks, focus_name, plain_text
 from assistant.ui.commands import AssistantCommands
 from assistant.ui.messages import (
@@ -34,18 +32,17 @@ from assistant.ui.messages import (
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.screens.help import HelpScreen
-from assistant.ui.screens.history import ConversationLibrary, HistoryChoice, HistoryScreen
+from assistant.ui.screens.history import HistoryChoice, HistoryScreen
 from assistant.ui.screens.open_file import OpenFile
-from assistant.ui.screens.reader import ReaderControl, ReaderScreen
-from assistant.ui.screens.settings import FIELDS, Field, SettingsScreen
+from assistant.ui.screens.reader import ReaderScreen
+from assistant.ui.screens.settings import SettingsScreen
 from assistant.ui.themes import HIGH_CONTRAST, theme_name
 from assistant.ui.widgets.status import StatusInfo
 from assistant.ui.widgets.transcript import Transcript
+from assistant.ui.wiring import Wiring
 
 if TYPE_CHECKING:
     from assistant.reader.document import Document
-
-RATE_STEP = 0.25  # of the reading rate, per key press
 
 log = logging.getLogger(__name__)
 
@@ -76,39 +73,22 @@ class AssistantApp(App[None]):
         audio: AudioInfo,
         speech_engine: str = "none",
         *,
-        on_user_text: Callable[[str], object] | None = None,
-        on_stop_speaking: Callable[[], None] | None = None,
-        on_talk_key: Callable[[], None] | None = None,
-        make_reader: Callable[[Document], ReaderControl] | None = None,
-        on_open_file: Callable[[Path], object] | None = None,
-        voices: Sequence[str] = (),
-        on_choose_voice: Callable[[str], object] | None = None,
+        wiring: Wiring | None = None,
         document_suffixes: frozenset[str] = frozenset(),
         cursor_blink: bool = True,
-        hooks: SettingsHooks | None = None,
-        conversations: ConversationLibrary | None = None,
-        on_say_again: Callable[[str], object] | None = None,
     ) -> None:
-        """`on_user_text` gets each typed message on the UI thread (hand long work to a thread);
-        None echoes it back. `make_reader` gives the reader of an opened document, `on_open_file`
-        opens one (it answers with a DocumentOpened event or a notice). `cursor_blink=False`
-        makes screenshots deterministic. `conversations` lists and reopens past conversations;
-        `on_say_again` speaks a reply of the transcript again."""
+        """`wiring` connects the app to the parts (None: nothing is, and typed text is echoed
+        back). The open dialog offers `document_suffixes`; `cursor_blink=False` makes
+        screenshots deterministic."""
         super().__init__()
         self.config = config
         self.audio = audio
         self.speech_engine = speech_engine
-        self._on_user_text = on_user_text
-        self._on_stop_speaking = on_stop_speaking
-        self._on_talk_key = on_talk_key
-        self._make_reader, self._on_open_file = make_reader, on_open_file
-        self.voices, self._on_choose_voice = tuple(voices), on_choose_voice
+        self.wiring = wiring or Wiring()
         self.document_suffixes = document_suffixes
         self.reader: ReaderScreen | None = None
         self._cursor_blink = cursor_blink
         self._chat: ChatScreen | None = None
-        self.hooks = hooks or SettingsHooks()
-        self.conversations, self._on_say_again = conversations, on_say_again
         self.register_theme(HIGH_CONTRAST)
         self.theme = theme_name(config.ui.theme)
 
@@ -116,6 +96,11 @@ class AssistantApp(App[None]):
         status = StatusInfo.of(self.config.voice, self.audio, self.speech_engine)
         self._chat = ChatScreen(status, self.audio, cursor_blink=self._cursor_blink)
         return self._chat
+
+    @property
+    def hooks(self) -> SettingsHooks:
+        """What the settings and self-voicing may use of the parts (none without wiring)."""
+        return self.wiring.hooks or SettingsHooks()
 
     @property
     def chat(self) -> ChatScreen:
@@ -159,7 +144,7 @@ class AssistantApp(App[None]):
         """Use a new emotion from now on, show it, and save it in the config file."""
         self.config = self.config.replace("voice", emotion=emotion, intensity=intensity)
         self.chat.status_bar.set_info(emotion=emotion, intensity=intensity)
-        self._save()
+        app_settings.save(self)
         if self.reader is not None:
             self.reader.reader.restyled()
 
@@ -167,7 +152,7 @@ class AssistantApp(App[None]):
         """Another voice speaks from now on: show it and keep it in the settings."""
         self.config = self.config.replace("voice", voice=name)
         self.chat.status_bar.set_info(voice=name)
-        self._save()
+        app_settings.save(self)
 
     def post_event(self, event: events.PipelineEvent) -> None:
         """Hand a pipeline event to the UI thread; safe from any thread, never blocks."""
@@ -214,31 +199,32 @@ class AssistantApp(App[None]):
 
     def on_user_text_submitted(self, message: UserTextSubmitted) -> None:
         self.add_user_text(message.text)
-        if self._on_user_text is None:
+        on_user_text = self.wiring.on_user_text
+        if on_user_text is None:
             self.add_assistant_text(f"(echo) {message.text}")
             return
         self.chat.listening.set_thinking(True)
         try:
-            self._on_user_text(message.text)
+            on_user_text(message.text)
         except Exception:
             log.exception("the handler of typed text failed")
             self.chat.listening.set_thinking(False)
             self.add_note("Something went wrong handling that message (see the log).")
 
     def on_talk_key_pressed(self, message: TalkKeyPressed) -> None:
-        if self._on_talk_key is None:
+        if self.wiring.on_talk_key is None:
             self.notify("Not listening: type your message.", timeout=3)
         else:
-            self._on_talk_key()
+            self.wiring.on_talk_key()
 
     def on_emotion_chosen(self, message: EmotionChosen) -> None:
         self.set_emotion(message.emotion, message.intensity)
 
     def on_stop_speaking(self, message: StopSpeaking) -> None:
-        if self._on_stop_speaking is None:
+        if self.wiring.on_stop_speaking is None:
             self.notify("Nothing is being spoken.", timeout=3)
         else:
-            self._on_stop_speaking()
+            self.wiring.on_stop_speaking()
 
     def action_pick_emotion(self) -> None:
         voice = self.config.voice
@@ -251,13 +237,14 @@ class AssistantApp(App[None]):
 
     def open_reader(self, document: Document) -> None:
         """Show the reader for `document` and start reading at its saved place."""
-        if self._make_reader is None:
+        make_reader = self.wiring.make_reader
+        if make_reader is None:
             self.add_note(f"Cannot read {document.title} here.")
             return
         if self.reader is not None:
             self.reader.reader.pause()
             self.reader.dismiss(None)
-        control = self._make_reader(document)
+        control = make_reader(document)
         self.reader = ReaderScreen(control)
 
         def closed(_: None) -> None:
@@ -267,41 +254,30 @@ class AssistantApp(App[None]):
         control.play()
 
     def action_open_file(self) -> None:
-        def chosen(path: Path | None) -> None:
-            if path is not None and self._on_open_file is not None:
-                self._on_open_file(path)
+        on_open_file = self.wiring.on_open_file
 
-        if self._on_open_file is None:
+        def chosen(path: Path | None) -> None:
+            if path is not None and on_open_file is not None:
+                on_open_file(path)
+
+        if on_open_file is None:
             self.notify("Opening documents is not available here.", timeout=3)
             return
         self.push_screen(OpenFile(Path.cwd(), self.document_suffixes), callback=chosen)
 
     def on_reader_rate_stepped(self, message: ReaderRateStepped) -> None:
-        rate = self.config.reader.rate + message.steps * RATE_STEP
-        rate = round(min(MAX_RATE, max(MIN_RATE, rate)), 2)
-        self.config = self.config.replace("reader", rate=rate)
-        self._save()
-        self.notify(f"Reading rate {rate:g}×", timeout=2)
-        if self.reader is not None:
-            self.reader.reader.restyled()
-            self.reader.show_at(self.reader.reader.index, self.reader.reader.playing)
+        app_settings.step_rate(self, message.steps)
 
     def on_voice_cycled(self, message: VoiceCycled) -> None:
-        if not self.voices or self._on_choose_voice is None:
+        voices, choose = self.wiring.voices, self.wiring.on_choose_voice
+        if not voices or choose is None:
             self.notify("No other voice to choose.", timeout=3)
             return
         current = self.config.voice.voice
-        after = self.voices.index(current) + 1 if current in self.voices else 0
-        following = self.voices[after % len(self.voices)]
+        after = voices.index(current) + 1 if current in voices else 0
+        following = voices[after % len(voices)]
         self.notify(f"Loading the {following} voice…", timeout=2)
-        self._on_choose_voice(following)
-
-    def _save(self) -> None:
-        try:
-            save_config(self.config)
-        except ConfigError as e:  # in effect now, not kept for the next start
-            log.warning("could not save the config: %s", e)
-            self.notify(f"Could not save the settings: {e}", severity="error", markup=False)
+        choose(following)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -324,23 +300,24 @@ class AssistantApp(App[None]):
     # Conversations (F6) and replies said again.
 
     def action_history(self) -> None:
-        if self.conversations is None:
+        if self.wiring.conversations is None:
             self.notify("Past conversations are not available here.", timeout=3)
         elif not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen(self.conversations), callback=self.show_conversation)
+            library = self.wiring.conversations
+            self.push_screen(HistoryScreen(library), callback=self.show_conversation)
 
     def action_new_conversation(self) -> None:
-        if self.conversations is None:
+        if self.wiring.conversations is None:
             self.notify("Past conversations are not available here.", timeout=3)
         self.show_conversation(HistoryChoice("new"))
 
     def show_conversation(self, choice: HistoryChoice | None) -> None:
         """Continue the chosen conversation (its turns in the transcript), or a new one."""
-        library = self.conversations
+        library = self.wiring.conversations
         if choice is None or library is None:
             return
-        if self._on_stop_speaking is not None:
-            self._on_stop_speaking()  # the reply being said belongs to the other conversation
+        if self.wiring.on_stop_speaking is not None:
+            self.wiring.on_stop_speaking()  # the reply being said belongs to the other conversation
         try:
             turns = library.open(choice.conversation_id) if choice.action == "open" else ()
             if choice.action == "new":
@@ -367,51 +344,20 @@ class AssistantApp(App[None]):
         self.announce(f"Reply {message.number} of {message.count}; Enter says it again.")
 
     def on_transcript_say_again(self, message: Transcript.SayAgain) -> None:
-        if self._on_say_again is None:
+        if self.wiring.on_say_again is None:
             self.notify("Saying a reply again is not available here.", timeout=3)
             return
         self.chat.transcript.speaking = message.turn
-        self._on_say_again(message.text)
+        self.wiring.on_say_again(message.text)
 
     # Settings (Ctrl+S) and self-voicing.
 
     def action_settings(self) -> None:
-        if isinstance(self.screen, SettingsScreen):
-            return
-        inputs, outputs = self.hooks.device_names() if self.hooks.device_names else ((), ())
-
-        def chosen(cfg: Config | None) -> None:
-            if cfg is not None:
-                self.apply_settings(cfg)
-
-        screen = SettingsScreen(
-            self.config,
-            inputs=inputs,
-            outputs=outputs,
-            voices=self.voices,
-            on_test_tone=self.hooks.test_tone,
-        )
-        self.push_screen(screen, callback=chosen)
+        app_settings.open_dialog(self)
 
     def apply_settings(self, cfg: Config) -> None:
         """Use `cfg` from now on where that is safe, save it, and say what waits for a restart."""
-        old, self.config = self.config, cfg
-        later = [f.label for f in FIELDS if not f.live and _get(old, f) != _get(cfg, f)]
-        self._save()
-        voice = cfg.voice
-        self.chat.status_bar.set_info(emotion=voice.emotion, intensity=voice.intensity)
-        if voice.voice != old.voice.voice and self._on_choose_voice is not None:
-            self._on_choose_voice(voice.voice)
-        if cfg.audio != old.audio and self.hooks.audio_changed is not None:
-            self.hooks.audio_changed(cfg.audio)
-        self.theme = theme_name(cfg.ui.theme)
-        if self.reader is not None:
-            self.reader.reader.restyled()
-        said = "Settings saved and applied."
-        if later:
-            said += f" At the next start: {', '.join(later)}."
-        self.add_note(said)
-        self.announce(said)
+        app_settings.apply(self, cfg)
 
     def announce(self, text: str) -> None:
         """Say `text` in the user's voice when self-voicing is on."""
@@ -434,7 +380,3 @@ class AssistantApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
         if self.config.ui.self_voicing:
             self.announce(plain_text(message) if markup else message)
-
-
-def _get(cfg: Config, field: Field) -> object:
-    return getattr(getattr(cfg, field.section), field.key)

@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,13 +22,12 @@ from assistant.config import save as save_config
 from assistant.reply.conversations import ConversationError
 from assistant.ui.screens.history import ConversationLibrary
 from assistant.ui.screens.settings import FIELDS
+from assistant.ui.wiring import Wiring
 
 if TYPE_CHECKING:
     from assistant.reader.document import Document
     from assistant.reply.conversations import Summary
-    from assistant.ui.access import SettingsHooks
     from assistant.ui.messages import AudioInfo
-    from assistant.ui.screens.reader import ReaderControl
 
 log = logging.getLogger(__name__)
 
@@ -51,33 +50,22 @@ HELP = (
 
 
 class PlainApp:
-    """The app as a line-based front end; the same callbacks and events as AssistantApp."""
+    """The app as a line-based front end; the same Wiring and events as AssistantApp."""
 
     def __init__(
         self,
         config: Config,
         audio: AudioInfo,
         *,
-        on_user_text: Callable[[str], object] | None = None,
-        on_stop_speaking: Callable[[], None] | None = None,
-        on_talk_key: Callable[[], None] | None = None,
-        make_reader: Callable[[Document], ReaderControl] | None = None,
-        on_open_file: Callable[[Path], object] | None = None,
-        voices: Sequence[str] = (),
-        on_choose_voice: Callable[[str], object] | None = None,
-        hooks: SettingsHooks | None = None,
-        conversations: ConversationLibrary | None = None,
-        on_say_again: Callable[[str], object] | None = None,
+        wiring: Wiring | None = None,
         out: TextIO | None = None,
         inp: TextIO | None = None,
     ) -> None:
+        """`wiring` connects it to the parts (None: typed text is echoed back); it writes to
+        `out` and reads typed lines from `inp` (stdout and stdin by default)."""
         self.config, self.audio = config, audio
-        self._on_user_text, self._on_stop = on_user_text, on_stop_speaking
-        self._on_talk_key, self._make_reader = on_talk_key, make_reader
-        self._on_open_file, self.voices = on_open_file, tuple(voices)
-        self._on_choose_voice, self.hooks = on_choose_voice, hooks
+        self.wiring = wiring or Wiring()
         self.out, self.inp = out or sys.stdout, inp or sys.stdin
-        self.conversations, self._on_say_again = conversations, on_say_again
         self._listed: list[Summary] = []  # what /history numbered
         self.is_running = False
         self._reply = ""  # reply text not written yet (an unfinished sentence)
@@ -96,8 +84,9 @@ class PlainApp:
         self.announce(text)
 
     def announce(self, text: str) -> None:
-        if self.config.ui.self_voicing and self.hooks is not None and self.hooks.announce:
-            self.hooks.announce(text)
+        hooks = self.wiring.hooks
+        if self.config.ui.self_voicing and hooks is not None and hooks.announce:
+            hooks.announce(text)
 
     def post_event(self, event: events.PipelineEvent) -> None:
         """Show a pipeline event; safe from any thread."""
@@ -170,18 +159,19 @@ class PlainApp:
             return True
         if not line.startswith("/"):
             self.say(f"You: {line}")
-            if self._on_user_text is None:
+            if self.wiring.on_user_text is None:
                 self.say(f"Assistant: (echo) {line}")
             else:
-                self._on_user_text(line)
+                self.wiring.on_user_text(line)
             return True
         command, _, rest = line[1:].partition(" ")
         if command in ("quit", "exit", "q"):
             return False
+        wiring = self.wiring
         handlers: dict[str, Callable[[str], None]] = {
             "help": self._help,
-            "stop": lambda _: self._call(self._on_stop, "Nothing is being spoken."),
-            "talk": lambda _: self._call(self._on_talk_key, "Not listening: type your message."),
+            "stop": lambda _: self._call(wiring.on_stop_speaking, "Nothing is being spoken."),
+            "talk": lambda _: self._call(wiring.on_talk_key, "Not listening: type your message."),
             "open": lambda rest: (
                 self._open_conversation(rest) if rest.strip().isdigit() else self._open(rest)
             ),
@@ -206,24 +196,24 @@ class PlainApp:
             action()
 
     def _open(self, path: str) -> None:
-        if self._on_open_file is None or not path.strip():
+        if self.wiring.on_open_file is None or not path.strip():
             self.note("Say which file: /open FILE" if path.strip() == "" else "Cannot open here.")
             return
-        self._on_open_file(Path(path.strip()).expanduser())
+        self.wiring.on_open_file(Path(path.strip()).expanduser())
 
     def _read(self, document: Document) -> None:
-        if self._make_reader is None:
+        if self.wiring.make_reader is None:
             self.note(f"Cannot read {document.title} here.")
             return
         self.note(f"Reading {document.title}. /stop stops.")
-        self._make_reader(document).play()
+        self.wiring.make_reader(document).play()
 
     # Conversations.
 
     def _library(self) -> ConversationLibrary | None:
-        if self.conversations is None:
+        if self.wiring.conversations is None:
             self.note("Past conversations are not available here.")
-        return self.conversations
+        return self.wiring.conversations
 
     def _history(self) -> None:
         if (library := self._library()) is None:
@@ -236,8 +226,8 @@ class PlainApp:
             self.say(f"{n}. {summary.label()}{current}")
 
     def _numbered(self, text: str, usage: str) -> Summary | None:
-        if not self._listed and self.conversations is not None:
-            self._listed = self.conversations.summaries()
+        if not self._listed and self.wiring.conversations is not None:
+            self._listed = self.wiring.conversations.summaries()
         if not text.strip().isdigit() or not 1 <= int(text) <= len(self._listed):
             self.note(f"{usage}: N is a number from /history (1 to {len(self._listed)}).")
             return None
@@ -248,8 +238,8 @@ class PlainApp:
         summary = self._numbered(rest, "/open N") if library is not None else None
         if library is None or summary is None:
             return
-        if self._on_stop is not None:
-            self._on_stop()
+        if self.wiring.on_stop_speaking is not None:
+            self.wiring.on_stop_speaking()
         try:
             turns = library.open(summary.id)
         except ConversationError as e:
@@ -263,8 +253,8 @@ class PlainApp:
     def _new(self) -> None:
         if (library := self._library()) is None:
             return
-        if self._on_stop is not None:
-            self._on_stop()
+        if self.wiring.on_stop_speaking is not None:
+            self.wiring.on_stop_speaking()
         library.new()
         self._listed = []
         self.note("A new conversation.")
@@ -296,11 +286,11 @@ class PlainApp:
             self.note(f"/again N: N is a reply of this conversation, 1 to {len(replies)}.")
             return
         text = replies[int(rest) - 1] if rest.strip() else replies[-1]
-        if self._on_say_again is None:
+        if self.wiring.on_say_again is None:
             self.note("Saying a reply again is not available here.")
             return
         self.say(f"Saying again: {text}")
-        self._on_say_again(text)
+        self.wiring.on_say_again(text)
 
     def _list_settings(self) -> None:
         for field in FIELDS:
@@ -322,10 +312,11 @@ class PlainApp:
             return
         old = self.config
         self._change(section, **{key: value})
-        if new.voice.voice != old.voice.voice and self._on_choose_voice is not None:
-            self._on_choose_voice(new.voice.voice)
-        if new.audio != old.audio and self.hooks is not None and self.hooks.audio_changed:
-            self.hooks.audio_changed(new.audio)
+        choose, hooks = self.wiring.on_choose_voice, self.wiring.hooks
+        if new.voice.voice != old.voice.voice and choose is not None:
+            choose(new.voice.voice)
+        if new.audio != old.audio and hooks is not None and hooks.audio_changed:
+            hooks.audio_changed(new.audio)
         live = any(f.live for f in FIELDS if (f.section, f.key) == (section, key))
         live = live or section in ("voice", "reader")
         self.note(f"{name} is {value!r}; applies {'now' if live else 'at next start'}.")

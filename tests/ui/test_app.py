@@ -17,13 +17,14 @@ from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.emotion import EmotionPicker
 from assistant.ui.widgets.status import AudioNotice, StatusBar
 from assistant.ui.widgets.transcript import Transcript, Turn
+from assistant.ui.wiring import Wiring
 
 DEVICES = AudioStatus(input_name="USB Mic [hw:1,0]", output_name="Speakers")
 NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
 
 
 def make_app(audio: AudioStatus = DEVICES, **kwargs: Any) -> AssistantApp:
-    return AssistantApp(Config(), audio, "vosk", cursor_blink=False, **kwargs)
+    return AssistantApp(Config(), audio, "vosk", wiring=Wiring(**kwargs), cursor_blink=False)
 
 
 def transcript(app: AssistantApp) -> str:

@@ -20,12 +20,14 @@ from assistant.ui.widgets.latency import LatencyPanel
 from assistant.ui.widgets.listening import ListeningBar, meter
 from assistant.ui.widgets.status import StatusBar
 from assistant.ui.widgets.transcript import Turn
+from assistant.ui.wiring import Wiring
 
 DEVICES = AudioStatus(input_name="USB Mic", output_name="Speakers")
 
 
 def make_app(**kwargs: Any) -> AssistantApp:
-    return AssistantApp(Config(), DEVICES, "vosk (small)", cursor_blink=False, **kwargs)
+    wiring = Wiring(**kwargs)
+    return AssistantApp(Config(), DEVICES, "vosk (small)", wiring=wiring, cursor_blink=False)
 
 
 def bar(app: AssistantApp) -> ListeningBar:
@@ -89,8 +91,9 @@ async def test_barge_in_shows_the_user_speaking_whatever_the_order() -> None:
 
 async def test_no_microphone_says_not_listening_and_typing_thinks() -> None:
     got: list[str] = []
+    wiring = Wiring(on_user_text=got.append)
     app = AssistantApp(
-        Config(), AudioStatus(None, "Speakers"), "none", cursor_blink=False, on_user_text=got.append
+        Config(), AudioStatus(None, "Speakers"), "none", wiring=wiring, cursor_blink=False
     )
     async with app.run_test() as pilot:
         assert bar(app).text.startswith("○ Not listening — type your messages")

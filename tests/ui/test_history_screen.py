@@ -29,6 +29,7 @@ from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.dialogs import AskPath, Confirm
 from assistant.ui.screens.history import HistoryScreen
 from assistant.ui.widgets.transcript import SHOWN_TURNS, Transcript
+from assistant.ui.wiring import Wiring
 
 NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
 OLD = "2026-12-01T09-00-00"
@@ -66,11 +67,13 @@ class Wired:
             Config(),
             NO_DEVICES,
             "none",
-            on_user_text=self.pipeline.submit_text,
-            on_stop_speaking=self.pipeline.stop,
+            wiring=Wiring(
+                on_user_text=self.pipeline.submit_text,
+                on_stop_speaking=self.pipeline.stop,
+                conversations=self.library,
+                on_say_again=self.said_again.append,
+            ),
             cursor_blink=False,
-            conversations=self.library,
-            on_say_again=self.said_again.append,
         )
         box.append(self.app)
 
@@ -287,7 +290,8 @@ async def test_a_reply_chosen_in_the_transcript_is_said_again() -> None:
 async def test_self_voicing_says_which_reply_is_chosen() -> None:
     said: list[str] = []
     cfg = Config().replace("ui", self_voicing=True)
-    app = AssistantApp(cfg, NO_DEVICES, "none", hooks=SettingsHooks(announce=said.append))
+    wiring = Wiring(hooks=SettingsHooks(announce=said.append))
+    app = AssistantApp(cfg, NO_DEVICES, "none", wiring=wiring)
     async with app.run_test() as pilot:
         for text in ("one", "two"):
             app.add_user_text(text)

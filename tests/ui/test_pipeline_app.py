@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from assistant.reply.skills import Skills
 from assistant.ui.app import AssistantApp
 from assistant.ui.widgets.status import StatusBar
 from assistant.ui.widgets.transcript import Transcript
+from assistant.ui.wiring import Wiring
 
 NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
 
@@ -39,8 +41,7 @@ def wire(tmp_path: Path, answer: str) -> tuple[AssistantApp, Pipeline]:
         Config(),
         NO_DEVICES,
         "none",
-        on_user_text=submit,
-        on_stop_speaking=pipeline.stop,
+        wiring=Wiring(on_user_text=submit, on_stop_speaking=pipeline.stop),
         cursor_blink=False,
     )
     box.append(app)
@@ -114,7 +115,9 @@ async def test_typed_read_request_opens_the_reader(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.md").write_text("# Shopping\n\nBuy bread. Buy milk.\n", encoding="utf-8")
     app, pipeline = wire(tmp_path, "unused")
-    app._make_reader = lambda doc: make_reader(doc, pipeline, lambda: app.config)
+    app.wiring = replace(
+        app.wiring, make_reader=lambda doc: make_reader(doc, pipeline, lambda: app.config)
+    )
     async with app.run_test() as pilot:
         app.screen.query_one(Input).value = "please read notes.md"
         await pilot.press("enter")

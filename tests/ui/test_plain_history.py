@@ -14,6 +14,7 @@ from assistant.reply.conversations import Conversations, Library, to_markdown
 from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.skills import Skills
 from assistant.ui.plain import PlainApp
+from assistant.ui.wiring import Wiring
 from tests.ui.test_history_screen import NEWER, OLD, save
 
 NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
@@ -35,10 +36,12 @@ class Plain:
         self.app = PlainApp(
             Config(),
             NO_DEVICES,
-            on_user_text=self.pipeline.submit_text,
-            on_stop_speaking=self.pipeline.stop,
-            conversations=Library(self.store, self.engine),
-            on_say_again=self.said.append,
+            wiring=Wiring(
+                on_user_text=self.pipeline.submit_text,
+                on_stop_speaking=self.pipeline.stop,
+                conversations=Library(self.store, self.engine),
+                on_say_again=self.said.append,
+            ),
             out=self.out,
         )
         box.append(self.app)

@@ -25,6 +25,7 @@ from assistant.reply.engine import EchoLLM, ReplyEngine
 from assistant.reply.history import History
 from assistant.reply.skills import Skills
 from assistant.ui.plain import PlainApp
+from assistant.ui.wiring import Wiring
 
 NO_DEVICES = AudioStatus(None, None, problem="no audio server running")
 DRAWING = re.compile("[\u2500-\u259f\u25a0-\u25ff\x1b]")  # box drawing, blocks, shapes, escapes
@@ -37,7 +38,7 @@ def wire(tmp_path: Path, answer: str) -> tuple[PlainApp, Pipeline, io.StringIO]:
     pipeline = Pipeline(
         engine, None, None, lambda e: box[0].post_event(e), lambda: settings_of(box[0].config)
     )
-    app = PlainApp(Config(), NO_DEVICES, on_user_text=pipeline.submit_text, out=out)
+    app = PlainApp(Config(), NO_DEVICES, wiring=Wiring(on_user_text=pipeline.submit_text), out=out)
     box.append(app)
     return app, pipeline, out
 
@@ -85,7 +86,7 @@ def test_events_from_threads_never_break_a_line(tmp_path: Path) -> None:
 def test_commands_change_settings_and_say_when_they_apply() -> None:
     out = io.StringIO()
     voices: list[str] = []
-    app = PlainApp(Config(), NO_DEVICES, out=out, on_choose_voice=voices.append)
+    app = PlainApp(Config(), NO_DEVICES, wiring=Wiring(on_choose_voice=voices.append), out=out)
     for line in ("/set voice.rate 1.5", "/set asr.engine whisper", "/set voice.rate 9",
                  "/set voice.voice joe", "/nonsense"):  # fmt: skip
         assert app.handle(line)
@@ -115,7 +116,7 @@ def test_self_voicing_speaks_notices_only_when_on() -> None:
     from assistant.ui.access import SettingsHooks
 
     hooks = SettingsHooks(announce=said.append)
-    app = PlainApp(Config(), NO_DEVICES, out=io.StringIO(), hooks=hooks)
+    app = PlainApp(Config(), NO_DEVICES, wiring=Wiring(hooks=hooks), out=io.StringIO())
     app.post_event(Notice("one"))
     app.config = app.config.replace("ui", self_voicing=True)
     app.post_event(Notice("two"))

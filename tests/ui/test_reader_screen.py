@@ -18,6 +18,7 @@ from assistant.ui.app import AssistantApp
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.reader import ChapterList, ReaderScreen
 from assistant.ui.widgets.document_view import DocumentView
+from assistant.ui.wiring import Wiring
 
 
 def book() -> Document:
@@ -64,7 +65,9 @@ class FakeReader:
         self.calls.append("restyled")
 
 
-def make_app(doc: Document, **kwargs: Any) -> tuple[AssistantApp, list[FakeReader]]:
+def make_app(
+    doc: Document, document_suffixes: frozenset[str] = frozenset(), **wiring: Any
+) -> tuple[AssistantApp, list[FakeReader]]:
     readers: list[FakeReader] = []
 
     def make_reader(d: Document) -> FakeReader:
@@ -75,9 +78,9 @@ def make_app(doc: Document, **kwargs: Any) -> tuple[AssistantApp, list[FakeReade
         Config(),
         AudioStatus("mic", "speaker"),
         "vosk",
-        make_reader=make_reader,
+        wiring=Wiring(make_reader=make_reader, **wiring),
+        document_suffixes=document_suffixes,
         cursor_blink=False,
-        **kwargs,
     )
     return app, readers
 

@@ -18,6 +18,7 @@ from assistant.ui.commands import PALETTE
 from assistant.ui.screens.chat import ChatScreen
 from assistant.ui.screens.help import HelpScreen
 from assistant.ui.screens.settings import FIELDS, NEXT_START, SettingsScreen
+from assistant.ui.wiring import Wiring
 
 USERS_FILE = '# my settings\n[voice]\nvoice = "lj"  # the clear one\n'
 
@@ -49,10 +50,10 @@ def make_app(calls: Calls, cfg: Config | None = None) -> AssistantApp:
         cfg or config.load(),
         AudioStatus("USB Mic", "Speakers"),
         "vosk",
-        voices=["lj", "joe"],
-        on_choose_voice=calls.voices.append,
+        wiring=Wiring(
+            voices=("lj", "joe"), on_choose_voice=calls.voices.append, hooks=calls.hooks()
+        ),
         cursor_blink=False,
-        hooks=calls.hooks(),
     )
 
 
