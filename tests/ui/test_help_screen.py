@@ -89,3 +89,15 @@ async def test_help_and_latency_are_in_the_command_palette() -> None:
 
 def test_snapshot_help(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(make_app(), press=["f1"], terminal_size=(100, 40))
+
+
+def test_every_key_of_the_app_and_chat_screen_is_in_the_command_palette() -> None:
+    from assistant.ui.app import AssistantApp
+    from assistant.ui.commands import PALETTE
+    from assistant.ui.screens.chat import ChatScreen
+
+    in_palette = {c.action for c in PALETTE}
+    for binding in [*AssistantApp.BINDINGS, *ChatScreen.BINDINGS]:
+        assert isinstance(binding, Binding)
+        action = binding.action.removeprefix("app.")
+        assert action in in_palette, f"{binding.key} ({action}) is not in Ctrl+P"
