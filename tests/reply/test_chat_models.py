@@ -19,7 +19,8 @@ from assistant.config import ReplyConfig
 from assistant.reply import catalogue, fetch
 from assistant.reply.catalogue import CHAT_MODELS, ChatModelSpec, model_file, models_dir
 from assistant.reply.fetch import FetchError
-from assistant.reply.llm import LLMError, TransformersLLM, resolve
+from assistant.reply.llm import TransformersLLM
+from assistant.reply.sources import LLMError, resolve
 from tests.local_http import closed_port_url, serving
 
 DATA = b"GGUF" + random.Random(1).randbytes(300_000)  # incompressible: several chunks

@@ -7,13 +7,13 @@ import pytest
 
 from assistant import paths
 from assistant.config import Config, ConfigError, from_dict
-from assistant.reply import llm
-from assistant.reply.llm import LLMError, TransformersLLM, resolve
+from assistant.reply.llm import TransformersLLM
+from assistant.reply.sources import EMBEDDED_FILE, LLMError, resolve
 
 
 def test_the_embedded_model_is_the_gguf_in_the_pip_package() -> None:
     source = resolve("embedded")
-    assert source.kind == "gguf" and source.gguf_file == llm.EMBEDDED_FILE
+    assert source.kind == "gguf" and source.gguf_file == EMBEDDED_FILE
     assert (Path(source.location) / source.gguf_file).stat().st_size > 50_000_000
     assert "SmolLM2" in source.label
 
