@@ -21,6 +21,7 @@ SILERO_WINDOW = 512  # samples per call at 16 kHz (32 ms)
 _SILERO_CONTEXT = 64  # samples of the previous window the model sees in front of each window
 _HYSTERESIS = 0.15  # a turn goes on while the probability stays above threshold - this
 EARLY_REPLY_S = 0.2  # a pause this long is reported (SpeechPaused) with asr.early_reply
+BARGE_IN_ONSET_S = 0.5  # how far before a barge-in was decided its soft first word may start
 
 
 class VadError(RuntimeError):
@@ -215,6 +216,7 @@ class Endpointer:
         self._pending = np.zeros(0, np.float32)
         self._samples = 0  # samples judged since start()
         self._run_start: float | None = None  # a stretch of speech not yet long enough
+        self._soft_start: float | None = None  # the same by the ordinary threshold
         self._run_speech = 0.0
         self._turn_start: float | None = None
         self._voice_end = 0.0
@@ -282,14 +284,26 @@ class Endpointer:
         low = max(high - _HYSTERESIS, 0.01)
         if self._turn_start is not None:
             return self._in_turn(p >= low, begin, end)
+        if p >= self.threshold:  # where speech began, by the ordinary threshold
+            self._soft_start = begin if self._soft_start is None else self._soft_start
+        elif p < max(self.threshold - _HYSTERESIS, 0.01):
+            self._soft_start = None
         if p >= high:
             self._run_start = begin if self._run_start is None else self._run_start
             self._run_speech += end - begin
         elif p < low:
             self._run_start, self._run_speech = None, 0.0
         if self._run_start is not None and self._run_speech >= max(self.min_speech_s, 1e-9):
-            return self._begin(self._run_start, end)
+            return self._begin(self._onset(self._run_start), end)
         return None
+
+    def _onset(self, run_start: float) -> float:
+        """Where the turn began. A barge-in is decided by the stricter threshold, but its soft
+        first word ("what ...") started earlier: back to where the ordinary threshold heard
+        speech, at most BARGE_IN_ONSET_S back (the assistant's own voice may leak in before)."""
+        if self._soft_start is None or self._soft_start >= run_start:
+            return run_start
+        return max(self._soft_start, run_start - BARGE_IN_ONSET_S)
 
     def _in_turn(self, voiced: bool, begin: float, end: float) -> TurnEvent | None:
         """A window of an open turn: the voice goes on, pauses, comes back, or has ended."""
@@ -307,7 +321,7 @@ class Endpointer:
 
     def _begin(self, at: float, voiced_until: float) -> SpeechStarted:
         self._turn_start, self._voice_end = at, voiced_until
-        self._run_start, self._run_speech = None, 0.0
+        self._run_start, self._run_speech, self._soft_start = None, 0.0, None
         return SpeechStarted(at)
 
     def _end(self, at: float) -> SpeechEnded:
@@ -327,7 +341,7 @@ class Endpointer:
         """Forget any open turn and the VAD state; time starts again from zero."""
         self._pending = np.zeros(0, np.float32)
         self._samples = 0
-        self._run_start, self._run_speech = None, 0.0
+        self._run_start, self._run_speech, self._soft_start = None, 0.0, None
         self._turn_start, self._voice_end = None, 0.0
         self._paused = False
         self.probability = 0.0

@@ -8,6 +8,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from assistant.asr.vad import (
+    BARGE_IN_ONSET_S,
     Endpointer,
     EnergyVad,
     SileroVad,
@@ -184,3 +185,27 @@ def test_speech_through_the_microphone_is_one_timely_turn(
     (_, started), (ended_at, _) = heard.events
     assert isinstance(started, SpeechStarted) and abs(started.at - begin) < 0.15
     assert 0.5 <= ended_at - end <= 0.6 + 0.3, (ended_at, end)
+
+
+def test_a_barge_in_starts_at_its_soft_first_word() -> None:
+    # over the assistant's voice, "what" (probability 0.6) is below the barge-in threshold and
+    # only "time is it" (0.95) decides; the turn still starts where "what" began
+    class Level(EnergyVad):
+        def __call__(self, window: np.ndarray) -> float:
+            return float(np.max(np.abs(window)))
+
+    parts = [(1.0, 0.0), (0.3, 0.6), (0.6, 0.95), (1.0, 0.0)]
+    audio = np.concatenate([np.full(int(s * RATE), v, np.float32) for s, v in parts])
+    endpointer = Endpointer(Level(), threshold=0.5, barge_in_threshold=0.8)
+    endpointer.start(RATE)
+    endpointer.talking = True
+    started = next(e for b in blocks(audio) for e in endpointer.feed(b))
+    assert isinstance(started, SpeechStarted) and started.at == pytest.approx(1.0, abs=0.04)
+    # a long stretch of its own voice leaking in before: at most BARGE_IN_ONSET_S back
+    parts = [(1.0, 0.0), (2.0, 0.6), (0.6, 0.95), (1.0, 0.0)]
+    audio = np.concatenate([np.full(int(s * RATE), v, np.float32) for s, v in parts])
+    endpointer.start(RATE)
+    endpointer.reset()
+    started = next(e for b in blocks(audio) for e in endpointer.feed(b))
+    assert isinstance(started, SpeechStarted)
+    assert started.at == pytest.approx(3.0 - BARGE_IN_ONSET_S, abs=0.04)
