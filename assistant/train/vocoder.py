@@ -161,6 +161,7 @@ WEIGHTS = {"mel": 1.0, "stft": 1.0, "complex": 1.0}
 # With the discriminators on: about HiFi-GAN's balance (adversarial 1 : matching 2 : mel 45),
 # taken against our mel + spectral terms.
 ADVERSARIAL_WEIGHTS = {"adversarial": 0.05, "matching": 0.1}
+JUDGE_SAMPLES = 8192  # what the discriminators see of each crop (0.37 s)
 
 
 def total_loss(parts: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -309,7 +310,13 @@ def adversarial_step(
     target: torch.Tensor,
 ) -> dict[str, torch.Tensor]:
     """Train the discriminators one step on (target, pred), then the student's adversarial and
-    feature-matching terms against them (the discriminators' loss is returned for the log)."""
+    feature-matching terms against them (the discriminators' loss is returned for the log).
+
+    They judge one random JUDGE_SAMPLES stretch of each crop (the same stretch of both): as
+    HiFi-GAN's 8,192-sample segments, and 2 CPU cores can afford it."""
+    if target.shape[-1] > JUDGE_SAMPLES:
+        start = int(torch.randint(0, target.shape[-1] - JUDGE_SAMPLES + 1, ()))
+        target, pred = (x[..., start : start + JUDGE_SAMPLES] for x in (target, pred))
     judged = discriminator_loss(judges(target), judges(pred.detach()))
     judges_opt.zero_grad(set_to_none=True)
     judged.backward()
