@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from assistant import paths
+from assistant.asr.whisper import WhisperRecognizer
 from assistant.train import vocoder as training
 from assistant.tts import features
 from assistant.tts.fast_vocoder import (
@@ -137,3 +138,19 @@ def test_discriminators_judge_any_length_and_learn_to_tell(tmp_path: Path) -> No
     again = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
     moved = [not torch.equal(again["judges"][k], v) for k, v in state["judges"].items()]
     assert again["step"] == 120 and any(moved)
+
+
+@pytest.mark.slow
+def test_the_shipped_fast_vocoder_speaks_both_voices_intelligibly(
+    recognizer: WhisperRecognizer,
+) -> None:
+    from assistant.lab.scoring import wer
+    from assistant.tts.voice import Voice
+
+    sentence = "The old keeper climbed the tower and lit the great lamp."
+    for name in ("lj", "joe"):
+        voice = Voice.load(name, vocoder="fast")
+        assert isinstance(voice.vocoder, FastVocoder) and voice.vocoder.name == "fast"
+        audio = voice.sentence_audio(sentence)
+        heard = recognizer.transcribe(audio, voice.sample_rate)
+        assert wer([sentence], [heard]) <= 0.2, (name, heard)
