@@ -39,6 +39,11 @@ def shipped_voices_dir() -> Path:
     return Path(__file__).resolve().parent / "voices"
 
 
+def models_dir() -> Path:
+    """The folder downloaded models live in: speech models and chat models."""
+    return data_dir() / "models"
+
+
 def fast_vocoder_dir() -> Path:
     """The fast vocoder shipped with the package (assistant/vocoders/fast)."""
     return Path(__file__).resolve().parent / "vocoders" / "fast"

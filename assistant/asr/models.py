@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant import paths
+from assistant.paths import models_dir
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,6 @@ MODELS = {
         description="Vosk small US English (40 MB, Apache-2.0)",
     ),
 }
-
-
-def models_dir() -> Path:
-    return paths.data_dir() / "models"
 
 
 def model_path(key: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant import paths
+from assistant.paths import models_dir
 
 HUB = "https://huggingface.co"
 
@@ -57,15 +57,14 @@ CHAT_MODELS = {
 }
 
 
-def models_dir() -> Path:
-    """The folder all downloaded models live in (speech models too)."""
-    return paths.data_dir() / "models"
+def installed_path(spec: ChatModelSpec) -> Path:
+    """Where the model is once fetched: <models>/<key>/<file>."""
+    return models_dir() / spec.key / spec.file
 
 
 def model_file(key: str) -> Path:
-    """Where the catalogue model `key` is once fetched: <models>/<key>/<file>."""
-    spec = CHAT_MODELS[key]
-    return models_dir() / spec.key / spec.file
+    """Where the catalogue model `key` is once fetched."""
+    return installed_path(CHAT_MODELS[key])
 
 
 def is_installed(key: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from assistant import download
-from assistant.reply.catalogue import CHAT_MODELS, ChatModelSpec, model_file, models_dir
+from assistant.reply.catalogue import CHAT_MODELS, ChatModelSpec, installed_path, model_file
 
 if TYPE_CHECKING:
     from assistant.config import ReplyConfig
@@ -23,7 +23,7 @@ class FetchError(RuntimeError):
 
 def by_hand(spec: ChatModelSpec, url: str | None = None) -> str:
     """How to install the model without this command (on a machine that is offline)."""
-    dest = models_dir() / spec.key / spec.file
+    dest = installed_path(spec)
     return f"to install it by hand, download {url or spec.url} and save it as {dest}"
 
 
@@ -42,7 +42,7 @@ def fetch(
     installed file is verified instead of downloaded; with `force` a damaged one is replaced.
     """
     spec = model if isinstance(model, ChatModelSpec) else _spec(model)
-    dest = models_dir() / spec.key / spec.file
+    dest = installed_path(spec)
     url = url or spec.url
     if force and dest.is_file() and not _intact(dest, spec):
         log.info("%s does not match the catalogue: downloading it again", dest)
