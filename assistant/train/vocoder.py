@@ -1,7 +1,8 @@
 """Training the fast vocoder: a cache of (mel, target audio) pairs and a resumable distillation.
 
 Targets are the HiFi-GAN V1 teacher's audio for our acoustic model's own mels (both voices, every
-emotion, a range of rates) and, for the LJ training clips, the real recordings for their real mels.
+emotion, a range of rates), the recordings each voice learnt from for its teacher-forced mels
+(LJ Speech clips for lj, Piper's joe speech for joe) and the LJ recordings for their real mels.
 The cache is rebuilt by `build_cache` (no files needed beyond the voices and the text corpus);
 a checkpoint holds only tensors and numbers, so it loads with `torch.load(weights_only=True)`.
 """
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 
 from assistant import EMOTIONS
+from assistant.train.cache import load_utterance, read_meta
 from assistant.train.discriminators import (
     Discriminators,
     discriminator_loss,
@@ -79,6 +81,47 @@ def teacher_pairs(
             if mel is None or mel.shape[-1] < 32:
                 continue
             save_pair(out, name, mel, voice.vocoder(mel))
+        made += 1
+        if on_pair is not None:
+            on_pair(made)
+    return made
+
+
+def forced_pairs(
+    voice_folder: Path,
+    utterances: Sequence[Path],
+    data_root: Path,
+    out: Path,
+    on_pair: Callable[[int], None] | None = None,
+) -> int:
+    """Teacher-forced pairs for the voice's own speaker: for each prepared utterance
+    (`assistant.train.data`: mel, ids, f0, energy of a trimmed recording), the voice's mel along
+    the recording's own alignment, pitch and energy (`AcousticModel.forced_mel`) and the
+    recording itself. Trained on these, the vocoder learns to undo our model's smoothing."""
+    from assistant.tts.voice import Voice
+
+    voice = Voice.load(voice_folder)
+    out.mkdir(parents=True, exist_ok=True)
+    made = 0
+    for path in utterances:
+        name = f"forced-{voice_folder.name}-{path.stem}"
+        if (out / f"{name}.npz").exists():
+            continue
+        arrays, meta = load_utterance(path), read_meta(path)
+        source = Path(meta["audio"])
+        start, end = meta["trim"]
+        clip = features.load_audio(source if source.is_absolute() else data_root / source)
+        mel = torch.from_numpy(arrays["mel"].astype(np.float32).T)[None]  # (1, T, 80)
+        batch = {
+            "ids": torch.from_numpy(arrays["ids"].astype(np.int64))[None],
+            "n_text": torch.tensor([arrays["ids"].size]),
+            "mel": mel,
+            "n_mel": torch.tensor([mel.shape[1]]),
+            "f0": torch.from_numpy(arrays["f0"].astype(np.float32))[None],
+            "energy": torch.from_numpy(arrays["energy"].astype(np.float32))[None],
+            "speaker": torch.tensor([voice.info.speaker_id]),
+        }
+        save_pair(out, name, voice.model.forced_mel(batch)[0].T, clip[start:end])
         made += 1
         if on_pair is not None:
             on_pair(made)

@@ -391,16 +391,9 @@ class AcousticModel(nn.Module):
         """Training: all losses for a padded batch (see `assistant.train.batches.collate`)."""
         ids, n_text, speaker = batch["ids"], batch["n_text"], batch["speaker"]
         mel, n_mel = batch["mel"], batch["n_mel"]  # (B, T, 80), (B,)
-        b, t, n = mel.shape[0], mel.shape[1], ids.shape[1]
+        b, t = mel.shape[0], mel.shape[1]
         emb, h, pad = self.encode(ids, speaker)
-
-        prior = beta_binomial_log_prior(n_text.cpu(), n_mel.cpu(), n, t).to(mel.device)
-        logits = self.aligner(emb, mel, pad, prior)  # (B, T, N)
-        log_soft = F.log_softmax(logits, dim=-1)
-        hard_np = monotonic_alignment(
-            log_soft.detach().cpu().numpy(), n_text.cpu().numpy(), n_mel.cpu().numpy()
-        )
-        hard = torch.from_numpy(hard_np).to(mel.device)  # (B, T, N) 0/1
+        logits, log_soft, hard = self.align(emb, mel, pad, n_text, n_mel)
         durations = hard.sum(1).long()  # (B, N)
         out = {
             "align": forward_sum_loss(logits, n_text, n_mel),
@@ -415,9 +408,7 @@ class AcousticModel(nn.Module):
         out["pitch"] = F.mse_loss(pitch[keep], targets[1][keep])
         out["energy"] = F.mse_loss(energy[keep], targets[2][keep])
 
-        x = h + self.pitch_embed(tok_pitch[:, None, :]).transpose(1, 2)
-        x = x + self.energy_embed(tok_energy[:, None, :]).transpose(1, 2)
-        frames = torch.einsum("btn,bnc->btc", hard, x)  # (B, T, C): each frame its token's state
+        frames = self.aligned_frames(h, tok_pitch, tok_energy, hard)
         feats = self.frame_features(durations, t)
         start = (
             torch.rand(b, device=mel.device) * (n_mel - crop).clamp(min=0).float()
@@ -438,6 +429,40 @@ class AcousticModel(nn.Module):
         out["mel"] = ((before - target).abs() * valid).sum() / scale
         out["postnet"] = ((after - target).abs() * valid).sum() / scale
         return out
+
+    def align(
+        self, emb: Tensor, mel: Tensor, pad: Tensor, n_text: Tensor, n_mel: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """The aligner's logits (B, T, N), their log-softmax, and the hard monotonic path through
+        them (B, T, N) of 0/1: which token each real mel frame belongs to."""
+        n, t = emb.shape[1], mel.shape[1]
+        prior = beta_binomial_log_prior(n_text.cpu(), n_mel.cpu(), n, t).to(mel.device)
+        logits = self.aligner(emb, mel, pad, prior)
+        log_soft = F.log_softmax(logits, dim=-1)
+        hard_np = monotonic_alignment(
+            log_soft.detach().cpu().numpy(), n_text.cpu().numpy(), n_mel.cpu().numpy()
+        )
+        return logits, log_soft, torch.from_numpy(hard_np).to(mel.device)
+
+    def aligned_frames(self, h: Tensor, pitch: Tensor, energy: Tensor, hard: Tensor) -> Tensor:
+        """Token states + their pitch and energy, spread over the frames of the path: (B, T, C)."""
+        x = h + self.pitch_embed(pitch[:, None, :]).transpose(1, 2)
+        x = x + self.energy_embed(energy[:, None, :]).transpose(1, 2)
+        return torch.einsum("btn,bnc->btc", hard, x)
+
+    @torch.inference_mode()
+    def forced_mel(self, batch: dict[str, Tensor]) -> Tensor:
+        """Teacher forcing: the mel (B, T, 80, after the postnet) the decoder makes from a
+        recording's own durations (the aligner's path through its mel), pitch and energy. Frame
+        for frame aligned with the recording, yet as smooth as the model's own mels: what a
+        vocoder should learn to turn into the real audio."""
+        mel, n_mel = batch["mel"], batch["n_mel"]
+        emb, h, pad = self.encode(batch["ids"], batch["speaker"])
+        hard = self.align(emb, mel, pad, batch["n_text"], n_mel)[2]
+        pitch, energy, _ = self.token_prosody(batch, hard)
+        frames = self.aligned_frames(h, pitch, energy, hard)
+        feats = self.frame_features(hard.sum(1).long(), mel.shape[1])
+        return self.decode_frames(frames, feats, n_mel)[1]
 
     def token_prosody(
         self, batch: dict[str, Tensor], hard: Tensor

@@ -11,6 +11,7 @@ import torch
 
 from assistant import paths
 from assistant.asr.whisper import WhisperRecognizer
+from assistant.train import cache
 from assistant.train import vocoder as training
 from assistant.tts import features
 from assistant.tts.fast_vocoder import (
@@ -72,6 +73,32 @@ def test_distillation_from_the_real_teacher_lowers_the_loss(tmp_path: Path) -> N
     settings.steps = 150
     training.train([tmp_path / "pairs"], tmp_path / "run", settings)
     assert json.loads((tmp_path / "run" / "history.json").read_text())[-1]["step"] == 150
+
+
+def test_teacher_forced_pairs_line_up_with_the_recordings(tiny_cache: Path) -> None:
+    """Each voice's mel along its own recording: as many frames as the recording's mel, the
+    recording's samples as the target, and closest to the real mel with no shift (aligned)."""
+    _, records = cache.read_manifest(tiny_cache)
+    out = tiny_cache.parent / f"{tiny_cache.name}-forced"
+    for name in ("lj", "joe"):
+        mine = [tiny_cache / r["path"] for r in records if r["speaker"] == name][:2]
+        made = training.forced_pairs(paths.shipped_voices_dir() / name, mine, tiny_cache, out)
+        assert made == len(mine) == 2
+        assert training.forced_pairs(paths.shipped_voices_dir() / name, mine, tiny_cache, out) == 0
+        for path in mine:
+            real = cache.load_utterance(path)["mel"].astype(np.float32)
+            meta = cache.read_meta(path)
+            with np.load(out / f"forced-{name}-{path.stem}.npz") as pair:
+                forced, audio = pair["mel"].astype(np.float32), pair["audio"]
+            assert forced.shape == real.shape
+            assert audio.size == real.shape[1] * features.HOP
+            assert audio.size <= meta["trim"][1] - meta["trim"][0]
+            inner = slice(8, -8)
+            errors = {
+                shift: float(np.abs(np.roll(real, shift, axis=1) - forced)[:, inner].mean())
+                for shift in (-3, 0, 3)
+            }
+            assert errors[0] < 0.8 * min(errors[-3], errors[3]), errors
 
 
 def test_pieces_join_to_the_whole() -> None:
