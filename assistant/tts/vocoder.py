@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm  # loads legacy weight_g/weight_v keys
 
 from assistant.tts import features
+
+if TYPE_CHECKING:
+    from assistant.tts.fast_vocoder import FastVocoder
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +195,9 @@ class Vocoder:
         yield self(mel[:, first - context :])[context * hop :]
 
 
-def measure_rtf(vocoder: Vocoder, seconds: float = 5.0, repeats: int = 3) -> float:
+def measure_rtf(
+    vocoder: Vocoder | FastVocoder, seconds: float = 5.0, repeats: int = 3
+) -> float:
     """Real-time factor (compute time / audio time, best of repeats) at the current thread count."""
     frames = max(1, round(seconds * features.SAMPLE_RATE / features.HOP))
     generator = torch.Generator().manual_seed(0)

@@ -14,9 +14,8 @@ TINY = bench.BenchConfig(seconds=0.25, repeats=1)
 
 
 def test_registry_has_the_components_and_selects_in_its_order() -> None:
-    assert {"baseline", "vocoder-lj", "vocoder-universal", "piper", "voice", "acoustic"} <= set(
-        bench.REGISTRY
-    )
+    rows = {"baseline", "vocoder-lj", "vocoder-universal", "vocoder-fast", "piper", "voice"}
+    assert rows | {"voice-fast", "acoustic"} <= set(bench.REGISTRY)
     assert bench.select(None) == list(bench.REGISTRY)
     assert bench.select(["piper", "vocoder-lj"]) == ["vocoder-lj", "piper"]
     with pytest.raises(bench.BenchError, match="unknown measurement nope"):
@@ -43,6 +42,14 @@ def test_cheap_rows_run_isolated_and_write_json_and_png(tmp_path: Path) -> None:
     assert png_path.stat().st_size > 0 and png_path.read_bytes()[:4] == b"\x89PNG"
     table = bench.format_table(report)
     assert "baseline" in table and "load average" in table
+
+
+def test_the_fast_vocoder_rows_measure_it_alone_and_in_the_voice() -> None:
+    report = bench.run_bench(["vocoder-fast", "voice-fast"], TINY)
+    vocoder, voice = report.rows
+    assert vocoder.status == voice.status == "ok", (vocoder.note, voice.note)
+    assert vocoder.metrics["rtf"] > 0 and vocoder.peak_rss_mb is not None
+    assert voice.metrics["audio_s"] > 1 and voice.metrics["latency_s"] > 0
 
 
 def test_a_crashing_child_is_a_failed_row(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -56,6 +56,7 @@ class BenchConfig:
     repeats: int = 3  # timings are the best of this many runs
     paragraph: tuple[str, ...] = PARAGRAPH
     voice: str | None = None  # voices/<name> folder for the "voice" measurement
+    vocoder: str | None = None  # instead of the voice's own: lj | universal | fast
     minutes: float = 60.0  # speech in the book the "reading" row exports
 
 

@@ -33,11 +33,12 @@ def _baseline(config: BenchConfig) -> Metrics:
 def _vocoder(name: str, config: BenchConfig) -> Metrics:
     import torch
 
-    from assistant.tts.vocoder import Vocoder, measure_rtf
+    from assistant.tts.vocoder import measure_rtf
+    from assistant.tts.voice import load_vocoder
 
     torch.set_num_threads(config.threads)
     start = time.perf_counter()
-    vocoder = Vocoder.load(name)
+    vocoder = load_vocoder(name)
     load_s = time.perf_counter() - start
     return {"rtf": measure_rtf(vocoder, config.seconds, config.repeats), "load_s": load_s}
 
@@ -50,6 +51,11 @@ def _vocoder_lj(config: BenchConfig) -> Metrics:
 @measurement("vocoder-universal", "HiFi-GAN V1 universal generator, RTF on noise mels")
 def _vocoder_universal(config: BenchConfig) -> Metrics:
     return _vocoder("universal", config)
+
+
+@measurement("vocoder-fast", "our fast vocoder (ConvNeXt + inverse STFT), RTF on noise mels")
+def _vocoder_fast(config: BenchConfig) -> Metrics:
+    return _vocoder("fast", config)
 
 
 def _speech_timing(speak: Callable[[str], Any], config: BenchConfig) -> Metrics:
@@ -73,14 +79,17 @@ def _piper(config: BenchConfig) -> Metrics:
     return {**metrics, "load_s": load_s}
 
 
-def load_voice(config: BenchConfig) -> Any:
+def load_voice(config: BenchConfig, vocoder: str | None = None) -> Any:
+    """The benchmarked voice (default lj) with its own vocoder, or `vocoder`, or the bench's
+    `--vocoder`."""
     import torch
 
     from assistant.tts.voice import Voice, VoiceError
 
     torch.set_num_threads(config.threads)
     try:
-        return Voice.load(Path(config.voice) if config.voice else "lj")
+        voice = Path(config.voice) if config.voice else "lj"
+        return Voice.load(voice, vocoder=vocoder or config.vocoder)
     except VoiceError as err:
         raise Unavailable(str(err)) from err
 
@@ -89,8 +98,17 @@ def load_voice(config: BenchConfig) -> Any:
     "voice", "our voice (default lj): paragraph RTF, first-sentence and first-chunk latency"
 )
 def _our_voice(config: BenchConfig) -> Metrics:
+    return _voice_timing(config)
+
+
+@measurement("voice-fast", "our voice with the fast vocoder: the same as voice, beside piper")
+def _our_voice_fast(config: BenchConfig) -> Metrics:
+    return _voice_timing(config, "fast")
+
+
+def _voice_timing(config: BenchConfig, vocoder: str | None = None) -> Metrics:
     start = time.perf_counter()
-    voice = load_voice(config)
+    voice = load_voice(config, vocoder)
     load_s = time.perf_counter() - start
     first_chunk_s, _ = _best_time(lambda: next(voice.stream(config.paragraph[0])), config.repeats)
     return {
