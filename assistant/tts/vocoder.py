@@ -195,9 +195,7 @@ class Vocoder:
         yield self(mel[:, first - context :])[context * hop :]
 
 
-def measure_rtf(
-    vocoder: Vocoder | FastVocoder, seconds: float = 5.0, repeats: int = 3
-) -> float:
+def measure_rtf(vocoder: Vocoder | FastVocoder, seconds: float = 5.0, repeats: int = 3) -> float:
     """Real-time factor (compute time / audio time, best of repeats) at the current thread count."""
     frames = max(1, round(seconds * features.SAMPLE_RATE / features.HOP))
     generator = torch.Generator().manual_seed(0)
