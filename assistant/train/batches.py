@@ -75,7 +75,13 @@ def sample_emotions(rng: random.Random, size: int) -> tuple[Tensor, Tensor]:
 
 def collate(data: Utterances, items: list[Item], rng: random.Random) -> dict[str, Tensor]:
     """Pad a list of utterances into a batch (B, ...) the model's `losses` understands."""
-    utts = [data.load(it) for it in items]
+    emotion, intensity = sample_emotions(rng, len(items))
+    batch = pad([data.load(it) for it in items], [it.speaker for it in items])
+    return {**batch, "emotion": emotion, "intensity": intensity}
+
+
+def pad(utts: list[dict[str, np.ndarray]], speakers: list[int]) -> dict[str, Tensor]:
+    """Utterances' arrays (`cache.load_utterance`) padded into one batch (B, ...), no emotions."""
     n_text = torch.tensor([len(u["ids"]) for u in utts])
     n_mel = torch.tensor([u["mel"].shape[1] for u in utts])
     b, n, t = len(utts), int(n_text.max()), int(n_mel.max())
@@ -88,7 +94,6 @@ def collate(data: Utterances, items: list[Item], rng: random.Random) -> dict[str
         mel[i, :frames] = torch.from_numpy(u["mel"].astype(np.float32).T)
         f0[i, :frames] = torch.from_numpy(u["f0"].astype(np.float32))
         energy[i, :frames] = torch.from_numpy(u["energy"].astype(np.float32))
-    emotion, intensity = sample_emotions(rng, b)
     return {
         "ids": ids,
         "n_text": n_text,
@@ -96,7 +101,5 @@ def collate(data: Utterances, items: list[Item], rng: random.Random) -> dict[str
         "n_mel": n_mel,
         "f0": f0,
         "energy": energy,
-        "speaker": torch.tensor([it.speaker for it in items]),
-        "emotion": emotion,
-        "intensity": intensity,
+        "speaker": torch.tensor(speakers),
     }

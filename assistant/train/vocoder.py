@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from assistant import EMOTIONS
+from assistant.train import batches
 from assistant.train.cache import load_utterance, read_meta
 from assistant.train.discriminators import (
     Discriminators,
@@ -111,16 +112,7 @@ def forced_pairs(
         source = Path(meta["audio"])
         start, end = meta["trim"]
         clip = features.load_audio(source if source.is_absolute() else data_root / source)
-        mel = torch.from_numpy(arrays["mel"].astype(np.float32).T)[None]  # (1, T, 80)
-        batch = {
-            "ids": torch.from_numpy(arrays["ids"].astype(np.int64))[None],
-            "n_text": torch.tensor([arrays["ids"].size]),
-            "mel": mel,
-            "n_mel": torch.tensor([mel.shape[1]]),
-            "f0": torch.from_numpy(arrays["f0"].astype(np.float32))[None],
-            "energy": torch.from_numpy(arrays["energy"].astype(np.float32))[None],
-            "speaker": torch.tensor([voice.info.speaker_id]),
-        }
+        batch = batches.pad([arrays], [voice.info.speaker_id])
         save_pair(out, name, voice.model.forced_mel(batch)[0].T, clip[start:end])
         made += 1
         if on_pair is not None:
