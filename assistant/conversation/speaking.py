@@ -36,7 +36,13 @@ class Synthesizer(Protocol):
     ) -> np.ndarray: ...
 
     def sentence_pieces(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        sentence: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        *,
+        ahead_s: float = 0.0,
     ) -> Iterator[np.ndarray]: ...
 
 
@@ -92,6 +98,10 @@ class Playback(Generic[T]):
     def failure(self) -> str | None:
         """Why the speaker stopped working mid-way (None while it works): nothing more sounds."""
         return self._failure or speaker_error(self.speaker)
+
+    def ahead(self) -> float:
+        """Seconds queued and not yet played."""
+        return max(0.0, self.queued_s - self.played())
 
     def played(self) -> float:
         """Seconds of this playback that reached the speaker."""

@@ -3,6 +3,8 @@ playback, the sentence sounding now reported, and another voice loaded in the ba
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import threading
 import time
@@ -31,34 +33,33 @@ def synthesize(
     guess_emotion: Callable[[str], str] | None,
     emit: Emit,
 ) -> Pieces:
-    """`sentence` said by `voice` in pieces; the end piece carries the pause after it.
-
-    The turn's first sentence comes in pieces, so it starts playing before it is all made.
-    `guess_emotion` picks the emotion for "auto" when the model gave no tag.
+    """`sentence` said by `voice` in pieces, each as soon as it is made, then the pause after
+    it (the end piece). The voice sizes the pieces to play without a gap: the first sentence's
+    first piece is what the user waits for (the model's next words wait for it); a later
+    sentence's pieces are made while the audio before them plays. `guess_emotion` picks the
+    emotion for "auto" when the model gave no tag.
     """
     emotion, intensity = turn.emotion or (settings.emotion, settings.intensity)
     if emotion == "auto":
         emotion = turn.reply.emotion or (guess_emotion(sentence) if guess_emotion else "neutral")
     args = (sentence, emotion, intensity, settings.rate)
     pause = np.zeros(int(SENTENCE_PAUSE * voice.sample_rate / settings.rate), np.float32)
+    ahead = turn.playback.ahead() if turn.playback is not None and turn.sounding else 0.0
     said = False
     try:
-        if turn.sounding:
-            audio = voice.sentence_audio(*args)
-        else:  # the turn's first sound: its first piece plays while the rest is made
-            pieces = voice.sentence_pieces(*args)
-            with urgent():  # the model's next words wait: this is what the user waits for
-                first = next(pieces, None)
-            if first is not None:
+        pieces = voice.sentence_pieces(*args, ahead_s=ahead)
+        with urgent() if not turn.sounding else contextlib.nullcontext():
+            first = next(pieces, None)  # the turn's first sound: what the user waits for
+        for piece in itertools.chain([] if first is None else [first], pieces):
+            if len(piece):
                 said = True
-                yield np.asarray(first, np.float32), voice.sample_rate, False
-            audio = np.concatenate([np.zeros(0, np.float32), *pieces])
+                yield np.asarray(piece, np.float32), voice.sample_rate, False
     except Exception as e:
         log.exception("could not synthesise %r", sentence)
         emit(Notice(f"Could not say a sentence: {e}"))
         return
-    if said or len(audio):
-        yield np.concatenate([np.asarray(audio, np.float32), pause]), voice.sample_rate, True
+    if said:
+        yield pause, voice.sample_rate, True
 
 
 def queue_audio(

@@ -10,6 +10,7 @@ frame t of the output covers the same samples as frame t of the mel it was given
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,10 +21,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from assistant.tts import features
+from assistant.tts import features, streaming
 
 WEIGHTS, CONFIG = "vocoder.safetensors", "vocoder.json"
-CHUNK_FRAMES = 172  # pieces after the first: 2 s of audio each
+CHUNK_FRAMES = 172  # the longest piece of a streamed sentence (2 s)
+PACE = 0.02  # compute seconds per second of audio on 2 cores, until measured (0.008 idle)
 CONTEXT_FRAMES = 32  # beyond the receptive field (±27 frames for 8 blocks of kernel 7, ±2 for OLA)
 _PAD = (features.N_FFT - features.HOP) // 2  # 384 samples trimmed from each end of the overlap-add
 
@@ -123,9 +125,12 @@ class FastVocoder:
     sample_rate = features.SAMPLE_RATE
     hop_length = features.HOP
 
+    context, longest = CONTEXT_FRAMES, CHUNK_FRAMES
+
     def __init__(self, net: FastVocoderNet, name: str = "fast") -> None:
         self.net = net.eval().requires_grad_(False)
         self.name = name
+        self.pace = streaming.Pace(PACE)
 
     @classmethod
     def load(cls, folder: Path) -> FastVocoder:
@@ -149,26 +154,12 @@ class FastVocoder:
         """(80, T) log mel → (T * 256,) float32 samples in [-1, 1]."""
         if mel.dim() != 2 or mel.shape[0] != features.N_MELS:
             raise ValueError(f"mel must be (80, T), got {tuple(mel.shape)}")
+        began = time.perf_counter()
         audio = self.net(mel.float().unsqueeze(0))[0]
+        streaming.timed(self.pace, mel.shape[-1], began)
         return audio.clamp(-1.0, 1.0).numpy().astype(np.float32)
 
-    def pieces(
-        self,
-        mel: torch.Tensor,
-        first: int,
-        chunk: int = CHUNK_FRAMES,
-        context: int = CONTEXT_FRAMES,
-    ) -> Iterator[np.ndarray]:
-        """(80, T) → its audio in pieces: the first `first` frames, then `chunk` frames at a time.
-
-        Each piece is vocoded with `context` frames on both sides and trimmed; the context covers
-        the network's receptive field, so the joined pieces equal `self(mel)` up to rounding and a
-        long sentence starts playing as soon as its first piece is made.
-        """
-        frames, hop = mel.shape[-1], features.HOP
-        start, end = 0, min(first, frames)
-        while start < frames:
-            lo, hi = max(0, start - context), min(frames, end + context)
-            audio = self(mel[:, lo:hi])
-            yield audio[(start - lo) * hop : (end - lo) * hop]
-            start, end = end, min(end + chunk, frames)
+    def pieces(self, mel: torch.Tensor, first: int, ahead_s: float = 0.0) -> Iterator[np.ndarray]:
+        """(80, T) → its audio in pieces that play without a gap at this vocoder's pace after
+        `ahead_s` seconds still to play (see `streaming.plan`); they join to `self(mel)`."""
+        return streaming.stream(self, mel, first, ahead_s)

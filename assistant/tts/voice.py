@@ -149,12 +149,16 @@ class Voice:
         intensity: float = 1.0,
         rate: float = 1.0,
         first_s: float = FIRST_PIECE_S,
+        ahead_s: float = 0.0,
     ) -> Iterator[np.ndarray]:
-        """One sentence's audio, its first `first_s` seconds ready early (to start playing)."""
+        """One sentence's audio in pieces that play one after another without a gap, each
+        ready as soon as it is made. `ahead_s`: audio still playing before it, in which its
+        first piece is made if it can be; else that piece lasts at least `first_s` seconds
+        (longer when the vocoder is slow: it must cover the making of the next)."""
         mel = self._mel(sentence, emotion, intensity, rate)
         if mel is not None:
             first = max(1, round(first_s * self.sample_rate / features.HOP))
-            yield from self.vocoder.pieces(mel, first)
+            yield from self.vocoder.pieces(mel, first, ahead_s)
 
     def _mel(
         self, sentence: str, emotion: str, intensity: float, rate: float
@@ -183,7 +187,8 @@ class Voice:
         self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
     ) -> Iterator[np.ndarray]:
         """Audio a sentence at a time (each followed by a short pause), lazily; the first
-        sentence comes in two pieces, so playing can start before it is all made."""
+        sentence comes in pieces (`sentence_pieces`), so playing can start before it is all
+        made."""
         pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / _checked(rate)), np.float32)
         started = False
         for start, end in text.sentence_spans(content):
@@ -199,7 +204,8 @@ class Voice:
                 continue
             started = True
             yield first  # before the rest of the sentence is made
-            yield np.concatenate([*pieces, pause])
+            yield from pieces
+            yield pause
 
     def synthesize(
         self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0

@@ -348,7 +348,7 @@ class ToneVoice:
         t = np.arange(int(len(sentence.split()) * 0.1 * self.sample_rate)) / self.sample_rate
         return (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
 
-    def sentence_pieces(self, sentence: str, *args: Any) -> Iterator[np.ndarray]:
+    def sentence_pieces(self, sentence: str, *args: Any, **_: Any) -> Iterator[np.ndarray]:
         audio = self.sentence_audio(sentence, *args)
         yield from (audio[:2205], audio[2205:])
 

@@ -57,10 +57,20 @@ class FakeVoice:
         return np.full(int(len(sentence.split()) * WORD_S * RATE), 0.1, np.float32)
 
     def sentence_pieces(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        sentence: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        *,
+        ahead_s: float = 0.0,
     ) -> Iterator[np.ndarray]:
         audio = self.sentence_audio(sentence, emotion, intensity, rate)
-        yield from (audio[: RATE // 10], audio[RATE // 10 :])  # as a voice does: a short first
+        if ahead_s > 0.0:  # as a voice does: all of it, made while the audio ahead plays
+            yield audio
+            return
+        tenth = RATE // 10  # else a short first piece, then the rest in pieces
+        yield from (audio[:tenth], audio[tenth : 2 * tenth], audio[2 * tenth :])
 
 
 class FakeSpeaker:
@@ -199,12 +209,15 @@ def test_the_first_sentence_starts_playing_before_it_is_all_made(
 ) -> None:
     h = make("One two three. Four five six.")
     h.pipeline.submit_text("count").join()
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 6)  # nothing played yet
     h.finish()
     assert h.speaker is not None
     sizes = [len(chunk) for chunk in h.speaker.chunks]
     pause = int(PAUSE_S * RATE)
-    assert sizes == [RATE // 10, int(3 * WORD_S * RATE) - RATE // 10 + pause, sizes[2]]
-    assert sizes[2] == int(3 * WORD_S * RATE) + pause  # later sentences come whole
+    tenth, words = RATE // 10, int(3 * WORD_S * RATE)
+    # each piece when made, then the sentence's pause; later sentences come whole (the audio
+    # ahead of them leaves time), each with its pause
+    assert sizes == [tenth, tenth, words - 2 * tenth, pause, words, pause]
     assert h.engine.history.last_reply() == "One two three. Four five six."
 
 
@@ -213,8 +226,9 @@ def test_stop_cancels_and_keeps_only_the_heard_sentences(make: Callable[..., Har
     h = make(answer)
     h.pipeline.submit_text("count for me")
     assert h.speaker is not None
-    # all queued: the first sentence in two pieces (it starts before it is all made), then one each
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 4)
+    # all queued: the first sentence in pieces (it starts before it is all made) and its pause,
+    # then one each
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 8)
     h.speaker.advance(3 * WORD_S + PAUSE_S + 2 * WORD_S)  # the 1st sentence and part of the 2nd
     h.pipeline.stop()
     assert h.speaker.stops == 2  # once as the turn began, once now
@@ -242,7 +256,7 @@ def test_stop_while_the_model_writes_cancels_its_stream(make: Callable[..., Harn
 def test_a_new_question_interrupts_the_answer(make: Callable[..., Harness]) -> None:
     h = make("One two three. Four five six.")
     h.pipeline.submit_text("first").join()
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 3)  # 2 pieces + 1
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 6)  # 3 pieces, 1, pauses
     h.pipeline.submit_text("second").join()
     assert h.of(ReplyDone)[0] == ReplyDone("One two three. Four five six.", "", cancelled=True)
     h.finish(2)
@@ -290,7 +304,7 @@ def test_stop_pause_and_resume_commands(make: Callable[..., Harness]) -> None:
     h = make("One two three. Four five six.")
     assert h.speaker is not None
     h.pipeline.submit_text("count").join()
-    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 3)  # 2 pieces + 1
+    h.wait(lambda: h.speaker is not None and len(h.speaker.chunks) == 6)  # 3 pieces, 1, pauses
     h.speaker.advance(0.5)
     h.pipeline.submit_text("pause").join()
     assert h.of(Speaking)[-1] == Speaking(False) and h.speaker.progress == (0.0, 0.0)

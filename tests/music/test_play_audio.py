@@ -97,7 +97,13 @@ class ToneVoice:
         return (0.3 * np.sin(2 * np.pi * 300 * t) * np.hanning(len(t))).astype(np.float32)
 
     def sentence_pieces(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        sentence: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        *,
+        ahead_s: float = 0.0,
     ) -> Iterator[np.ndarray]:
         yield self.sentence_audio(sentence, emotion, intensity, rate)
 

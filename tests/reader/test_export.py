@@ -83,7 +83,13 @@ class CachedVoice:
         return self._made[key].copy()
 
     def sentence_pieces(
-        self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        sentence: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        *,
+        ahead_s: float = 0.0,
     ) -> Iterator[np.ndarray]:
         yield self.sentence_audio(sentence, emotion, intensity, rate)
 

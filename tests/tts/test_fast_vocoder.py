@@ -13,8 +13,9 @@ from assistant import paths
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.train import cache
 from assistant.train import vocoder as training
-from assistant.tts import features
+from assistant.tts import features, streaming
 from assistant.tts.fast_vocoder import (
+    CONTEXT_FRAMES,
     FastVocoder,
     FastVocoderConfig,
     FastVocoderNet,
@@ -106,11 +107,14 @@ def test_pieces_join_to_the_whole() -> None:
     vocoder = FastVocoder(FastVocoderNet(FastVocoderConfig(channels=32, blocks=8, expand=2)))
     mel = torch.randn(features.N_MELS, 500) - 5.0
     whole = vocoder(mel)
-    pieces = list(vocoder.pieces(mel, first=20, chunk=100))
-    assert [len(p) // features.HOP for p in pieces] == [20, 100, 100, 100, 100, 80]
-    joined = np.concatenate(pieces)
-    snr = 10 * np.log10(np.sum(whole**2) / np.sum((joined - whole) ** 2))
-    assert snr > 60.0
+    sizes = [20, 100, 100, 100, 100, 80]
+    pieces = list(streaming.pieces(vocoder, mel, sizes, CONTEXT_FRAMES))
+    assert [len(p) // features.HOP for p in pieces] == sizes
+    planned = list(vocoder.pieces(mel, first=20))  # the sizes its pace picks
+    assert len(planned) > 1 and len(planned[0]) == 20 * features.HOP
+    for joined in (np.concatenate(pieces), np.concatenate(planned)):
+        snr = 10 * np.log10(np.sum(whole**2) / np.sum((joined - whole) ** 2))
+        assert snr > 60.0
 
 
 def test_missing_or_corrupt_files_are_a_clear_error(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.lab.scoring import wer
-from assistant.tts.voice import Voice
+from assistant.tts.voice import SENTENCE_PAUSE, Voice
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +36,11 @@ def test_stream_yields_the_first_sentence_before_the_rest_is_made(voice: Voice) 
     voice.sentence_audio = counting  # type: ignore[method-assign]
     try:
         stream = voice.stream("First sentence here. Second one follows. And a third.")
-        first = next(stream)  # the first half second of the first sentence
-        assert calls == [] and len(first) == pytest.approx(0.5 * voice.sample_rate, abs=256)
-        assert len(next(stream)) > 0 and calls == []  # the rest of it, and its pause
-        assert len(list(stream)) == 2 and len(calls) == 2  # then a sentence at a time
+        made = [(len(chunk), len(calls)) for chunk in stream]  # (samples, sentences made whole)
+        first = [samples for samples, whole in made if whole == 0]  # its pieces, then its pause
+        assert len(first) >= 3 and first[0] >= 0.5 * voice.sample_rate - 256
+        assert first[-1] == int(SENTENCE_PAUSE * voice.sample_rate)
+        assert [whole for _, whole in made[len(first) :]] == [1, 2]  # then a sentence at a time
     finally:
         del voice.sentence_audio
 
@@ -77,9 +78,9 @@ def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
     sentence = "The robot worked all night to fix the old shed with planks and nails."
     whole = voice.sentence_audio(sentence, "happy", 0.7)
     pieces = list(voice.sentence_pieces(sentence, "happy", 0.7, first_s=0.5))
-    assert len(pieces) == 2 and len(pieces[0]) == pytest.approx(0.5 * voice.sample_rate, abs=256)
+    assert len(pieces) >= 2 and len(pieces[0]) >= 0.5 * voice.sample_rate - 256
     joined = np.concatenate(pieces)
     assert joined.shape == whole.shape
     error = np.sum((joined - whole) ** 2) / np.sum(whole**2)
-    assert error < 1e-4  # better than 40 dB: the seam is inaudible
+    assert error < 1e-8  # better than 80 dB: the seams are inaudible
     assert list(voice.sentence_pieces("...")) == []  # nothing to say, no pieces

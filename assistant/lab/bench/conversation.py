@@ -42,6 +42,44 @@ class _NullSpeaker:
         return False
 
 
+class _ClockSpeaker:
+    """Plays nothing, but keeps a speaker's time: queued audio is heard at real-time pace, and a
+    piece that comes after the audio before it ran out leaves a silence (`stalls`, seconds)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._end = 0.0  # perf_counter time at which the queued audio runs out
+        self._queued = 0.0
+        self.stalls: list[float] = []
+
+    def play(self, samples: np.ndarray, sample_rate: int | None = None) -> None:
+        now, seconds = time.perf_counter(), len(samples) / (sample_rate or 22050)
+        with self._lock:
+            if self._queued and now > self._end:
+                self.stalls.append(now - self._end)
+            self._end = max(self._end, now) + seconds
+            self._queued += seconds
+
+    def stop(self) -> float:
+        with self._lock:
+            played = self._played()
+            self._end = self._queued = 0.0
+            self.stalls = []
+        return played
+
+    def _played(self) -> float:
+        return self._queued - max(0.0, self._end - time.perf_counter())
+
+    @property
+    def progress(self) -> tuple[float, float]:
+        with self._lock:
+            return self._played(), self._queued
+
+    @property
+    def playing(self) -> bool:
+        return self._end > time.perf_counter()
+
+
 @measurement("pipeline", "typed text → first sentence queued as audio (our voice, 50 words/s)")
 def _pipeline(config: BenchConfig) -> Metrics:
     from assistant.conversation.pipeline import Pipeline
@@ -106,6 +144,7 @@ QUESTION = "Tell me something about the moon."
 # with the last one read, as a new question does (the kept KV cache holds no part of it)
 OTHER = "Which planet is the largest?"
 STAGES = ("speech_end_to_final", "final_to_first_piece", "first_piece_to_audio", "total")
+HEARD_S = 4.0  # each reply is heard this long: its silences after the first audio are measured
 
 
 @measurement("conversation", "spoken question → Whisper → SmolLM2 → our voice: stage latencies")
@@ -128,7 +167,8 @@ def _conversation_vosk(config: BenchConfig) -> Metrics:
 
 def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> Metrics:
     """Ask QUESTION (our voice, at real-time pace) `max(repeats, 5)` times after a warm-up turn,
-    each after OTHER; p50/p95 of each latency stage of the QUESTION turns. `asr.early_reply`
+    each after OTHER; p50/p95 of each latency stage of the QUESTION turns, and of the silence
+    inside their first HEARD_S seconds of speech (pieces that came late). `asr.early_reply`
     and `reuse_prompt` switch the speed-ups."""
     from assistant.asr.engine import Listener, create_recognizer
     from assistant.asr.vad import Endpointer
@@ -152,15 +192,17 @@ def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> 
                 listening.set()
 
         engine = _engine(Path(folder), reuse_prompt)
-        pipeline = Pipeline(engine, voice, _NullSpeaker(), seen)
+        speaker = _ClockSpeaker()
+        pipeline = Pipeline(engine, voice, speaker, seen)
         pipeline.start_listening(mic, Listener(Endpointer.from_config(asr), recognizer))  # type: ignore[arg-type]
         if not listening.wait(120):
             raise RuntimeError("the recogniser did not start within 120 s")
-        measured = []
+        measured, silences = [], []
         for turn in range(turns + 1):  # the first one warms up
-            _ask(pipeline, mic, other)
-            latency = _ask(pipeline, mic, question)
+            _ask(pipeline, speaker, mic, other)
+            latency, silent = _ask(pipeline, speaker, mic, question)
             measured += [latency] if turn else []
+            silences += [silent] if turn else []
         mic.stop()
         pipeline.close()
     speculator = pipeline.speculator
@@ -174,6 +216,9 @@ def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> 
         if values:
             metrics[f"{stage}_p50_s"] = float(np.percentile(values, 50))
             metrics[f"{stage}_p95_s"] = float(np.percentile(values, 95))
+    metrics["silence_p50_s"] = float(np.percentile(silences, 50))
+    metrics["silence_p95_s"] = float(np.percentile(silences, 95))
+    metrics["turns_with_silence"] = float(sum(s > 0.02 for s in silences))
     return metrics
 
 
@@ -194,8 +239,11 @@ def _engine(history: Path, reuse_prompt: bool) -> ReplyEngine:
     return ReplyEngine(Skills(), llm, History(directory=history, max_turns=0))
 
 
-def _ask(pipeline: Pipeline, mic: _RecordedMic, audio: np.ndarray) -> TurnLatency:
-    """Say `audio` into the microphone; the latency of the reply, once its first audio is out."""
+def _ask(
+    pipeline: Pipeline, speaker: _ClockSpeaker, mic: _RecordedMic, audio: np.ndarray
+) -> tuple[TurnLatency, float]:
+    """Say `audio` into the microphone; the latency of the reply, and the seconds of silence
+    in its first HEARD_S seconds of speech (or all of it, if shorter)."""
     turns = len(pipeline.latencies)
     mic.say(audio)
     deadline = time.monotonic() + 60
@@ -203,6 +251,10 @@ def _ask(pipeline: Pipeline, mic: _RecordedMic, audio: np.ndarray) -> TurnLatenc
         time.sleep(0.01)
     if len(pipeline.latencies) <= turns:
         raise RuntimeError("no reply was spoken within 60 s of the question")
+    heard = time.monotonic() + HEARD_S + 10  # stalls longer than that count as 10 s
+    while speaker.progress[0] < HEARD_S and pipeline.speaking and time.monotonic() < heard:
+        time.sleep(0.01)
+    silent = sum(speaker.stalls)
     pipeline.stop()
     pipeline.join()
-    return pipeline.latencies[turns]
+    return pipeline.latencies[turns], silent
