@@ -80,7 +80,7 @@ def speech(reply: Answer, cfg: Config) -> tuple[Iterator[np.ndarray], int]:
     from assistant.tts.voice import Voice, VoiceError
 
     try:
-        voice = Voice.load(cfg.voice.voice)
+        voice = Voice.load(cfg.voice.voice, vocoder=cfg.voice.vocoder or None)
     except VoiceError as e:
         raise AskError(str(e)) from None
     chunks = voice.stream(reply.text, reply.emotion, reply.intensity, cfg.voice.rate)

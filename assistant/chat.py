@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -67,18 +68,20 @@ class OtherVoice:
             return None
         if self.voice is None or self.voice.name == current.name:
             other = paths.other_voice_name(current.name)
+            load = self.pipeline.voice_loader or load_voice  # with the configured vocoder
             try:
-                self.voice = load_voice(other) if other else None
+                self.voice = load(other) if other else None
             except Exception as e:
                 log.warning("no second voice for quotes: %s", e)
                 return None
         return self.voice
 
 
-def load_voice(name: str) -> Synthesizer:
+def load_voice(name: str, vocoder: str = "") -> Synthesizer:
+    """The voice `name` with `vocoder` (voice.vocoder; "": the one its voice.json names)."""
     from assistant.tts.voice import Voice
 
-    return Voice.load(name)
+    return Voice.load(name, vocoder=vocoder or None)
 
 
 def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:
@@ -153,7 +156,7 @@ def start_speaker(cfg: Config, pipeline: Pipeline, parts: Parts) -> None:
         pipeline.emit(Notice(f"No speaker ({e}): replies are text only."))
         return
     try:
-        pipeline.voice = load_voice(cfg.voice.voice)
+        pipeline.voice = load_voice(cfg.voice.voice, cfg.voice.vocoder)
     except (VoiceError, OSError) as e:
         pipeline.emit(Notice(f"The voice could not be loaded ({e}): replies are text only."))
         return
@@ -310,7 +313,7 @@ def build_app(
         None,
         emit,
         lambda: settings_of(app_box[0].config),
-        voice_loader=load_voice,
+        voice_loader=functools.partial(load_voice, vocoder=cfg.voice.vocoder),
         guess_emotion=guesser.guess,  # loads its encoder when first asked
         composer=LazyComposer(),  # the melody model loads when a tune is first asked for
     )

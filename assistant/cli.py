@@ -183,7 +183,7 @@ def cmd_say(args: argparse.Namespace) -> int:
         print("assistant: nothing to say: the text has no letters or digits", file=sys.stderr)
         return 1
     try:
-        voice = Voice.load(args.voice or cfg.voice)
+        voice = Voice.load(args.voice or cfg.voice, vocoder=cfg.vocoder or None)
     except VoiceError as e:
         print(f"assistant: {e}", file=sys.stderr)
         return 1

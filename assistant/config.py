@@ -40,14 +40,25 @@ class AudioConfig:
         _require(5 <= self.block_ms <= 200, "block_ms", "must be between 5 and 200")
 
 
+VOCODERS = ("", "fast", "lj", "universal")  # "": the one the voice's voice.json names
+
+
 @dataclass(frozen=True)
 class VoiceConfig:
     voice: str = "lj"
     emotion: str = "neutral"  # one of EMOTIONS, or "auto" (chosen per sentence)
     intensity: float = 1.0  # 0 = neutral .. 1 = full emotion
     rate: float = 1.0  # speaking rate multiplier
+    # "" = the voice's own (voice.json: HiFi-GAN V1); "fast": quicker and never stalls on a
+    # small CPU, a little rougher; "lj" or "universal": a HiFi-GAN V1 checkpoint
+    vocoder: str = ""
 
     def check(self) -> None:
+        _require(
+            self.vocoder in VOCODERS,
+            "vocoder",
+            f"must be one of {', '.join(repr(v) for v in VOCODERS)}",
+        )
         _require(
             self.emotion in (*EMOTIONS, "auto"),
             "emotion",

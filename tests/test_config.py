@@ -52,6 +52,7 @@ def test_an_int_is_accepted_where_a_float_is_expected() -> None:
         ("[voice]\nemotion = 'furious'\n", "'voice.emotion' must be one of neutral, happy"),
         ("[voice]\nintensity = 1.5\n", "'voice.intensity' must be between 0 and 1"),
         ("[asr]\nengine = 'google'\n", "'asr.engine' must be one of auto, vosk, whisper"),
+        ("[voice]\nvocoder = 'hifigan'\n", "'voice.vocoder' must be one of '', 'fast', 'lj'"),
         ("voice = 3\n", r"\[voice\] must be a table"),
         ("[voice\n", "not valid TOML"),
     ],

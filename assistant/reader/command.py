@@ -23,10 +23,10 @@ def export_command(doc: Document, args: argparse.Namespace, settings: Config) ->
     try:
         chapters = ex.parse_chapters(args.chapters, len(doc.chapters))
         layout = ex.plan_export(doc, args.output.expanduser(), chapters, args.format)
-        voice = Voice.load(args.voice or cfg.voice)
+        voice = Voice.load(args.voice or cfg.voice, vocoder=cfg.vocoder or None)
         expressive = args.expressive or reading.expressive
         quotes = expressive and (args.quotes_other_voice or reading.quotes_other_voice)
-        other = _other_voice(voice.name) if quotes else None
+        other = _other_voice(voice.name, cfg.vocoder) if quotes else None
     except (ex.ExportError, VoiceError) as e:
         print(f"assistant: {e}", file=sys.stderr)
         return 2
@@ -55,12 +55,12 @@ def export_command(doc: Document, args: argparse.Namespace, settings: Config) ->
     return 0
 
 
-def _other_voice(name: str) -> Synthesizer | None:
+def _other_voice(name: str, vocoder: str) -> Synthesizer | None:
     """The first shipped or user voice that is not `name` (for quoted speech)."""
     from assistant.tts.voice import Voice
 
     other = paths.other_voice_name(name)
-    return Voice.load(other) if other else None
+    return Voice.load(other, vocoder=vocoder or None) if other else None
 
 
 def _expressive_plan(doc: Document, quotes: bool) -> Plan:

@@ -5,11 +5,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
+from assistant import paths
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.lab.scoring import wer
+from assistant.tts.voice import Voice
 from tests.conftest import Recorder, active_seconds
 
 SENTENCE = "Please remember to water the plants on Sunday."
@@ -35,6 +38,22 @@ def test_say_writes_an_intelligible_wav(tmp_path: Path, recognizer: WhisperRecog
     audio, rate = sf.read(out, dtype="float32")
     assert rate == 22050 and 1.5 < len(audio) / rate < 8
     assert wer([SENTENCE], [recognizer.transcribe(audio, rate)]) <= 0.25
+
+
+@pytest.mark.slow
+def test_say_speaks_with_the_configured_vocoder(tmp_path: Path) -> None:
+    own, fast = tmp_path / "own.wav", tmp_path / "fast.wav"
+    assert say(SENTENCE, "--voice", "lj", "-o", str(own)).returncode == 0
+    config = paths.config_file()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[voice]\nvocoder = "fast"\n', encoding="utf-8")
+    done = say(SENTENCE, "--voice", "lj", "-o", str(fast))
+    assert done.returncode == 0, done.stderr
+    expected, _ = Voice.load("lj", vocoder="fast").synthesize(SENTENCE)
+    heard, _ = sf.read(fast, dtype="float32")
+    assert heard.shape == expected.shape
+    np.testing.assert_allclose(heard, expected, atol=2e-4)  # 16-bit file; pieces join exactly
+    assert not np.allclose(sf.read(own, dtype="float32")[0], heard, atol=0.01)  # not V1's
 
 
 @pytest.mark.slow

@@ -125,7 +125,13 @@ async def test_what_waits_for_a_restart_is_said_on_screen_and_after_saving() -> 
     async with app.run_test(size=(110, 40)) as pilot:
         screen = await open_settings(pilot)
         later = [f for f in FIELDS if not f.live]
-        assert {f.key for f in later} == {"engine", "endpoint_silence_s", "model", "plain"}
+        assert {f.key for f in later} == {
+            "engine",
+            "endpoint_silence_s",
+            "model",
+            "vocoder",
+            "plain",
+        }
         for field in later:
             row = screen.query_one(f"#{field.id}").parent
             assert row is not None and f"({NEXT_START})" in str(row.children[-1].render())

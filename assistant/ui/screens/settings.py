@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from assistant.config import THEMES, Config, ConfigError
+from assistant.config import THEMES, VOCODERS, Config, ConfigError
 from assistant.reply.catalogue import CHAT_MODELS, installed, is_installed
 from assistant.tts.rate import MAX_RATE, MIN_RATE
 from assistant.ui.screens.emotion import CHOICES
@@ -47,6 +47,7 @@ FIELDS: tuple[Field, ...] = (
     Field("voice", "emotion", "Emotion", True),
     Field("voice", "intensity", "Intensity", True),
     Field("voice", "rate", "Speech rate", True),
+    Field("voice", "vocoder", "Vocoder", False),
     Field("ui", "theme", "Theme", True),
     Field("ui", "self_voicing", "Self-voicing", True),
     Field("ui", "plain", "Plain mode (screen readers)", False),
@@ -77,6 +78,14 @@ def _chat_model(model: str) -> str:
     return model
 
 
+def _vocoder(name: str) -> str:
+    labels = {
+        "": "The voice's own (HiFi-GAN V1)",
+        "fast": "Fast: answers sooner, never stalls on a small CPU; a little rougher",
+    }
+    return labels.get(name, f"HiFi-GAN V1, {name} weights")
+
+
 def options(
     field: Field, cfg: Config, inputs: Sequence[str], outputs: Sequence[str], voices: Sequence[str]
 ) -> list[Any]:
@@ -93,6 +102,7 @@ def options(
         "emotion": (list(CHOICES), str),
         "intensity": (_steps(0.0, 1.0, 0.1), lambda v: f"{v:.1f}"),
         "rate": (_steps(MIN_RATE, MAX_RATE, 0.25), lambda v: f"{v:g}×"),
+        "vocoder": (VOCODERS, _vocoder),
         "theme": (list(THEMES), str),
     }
     if field.key not in table:
