@@ -26,15 +26,18 @@ STEP = 4  # frames added to the first piece per try
 
 
 class Pace:
-    """Compute seconds per second of audio of one vocoder, smoothed over its recent calls."""
+    """Compute seconds per second of audio of one vocoder, smoothed over its recent calls: it
+    follows a slowdown (other work on the cores) faster than a speed-up, as a late piece is a
+    gap in the speech and an early one costs nothing."""
 
-    def __init__(self, rtf: float, weight: float = 0.3) -> None:
-        self.rtf, self.weight = rtf, weight
+    def __init__(self, rtf: float, slower: float = 0.5, faster: float = 0.2) -> None:
+        self.rtf, self.slower, self.faster = rtf, slower, faster
 
     def add(self, seconds: float, frames: int) -> None:
         if frames > 0:
             measured = seconds / (frames * FRAME_S)
-            self.rtf = (1.0 - self.weight) * self.rtf + self.weight * measured
+            weight = self.slower if measured > self.rtf else self.faster
+            self.rtf = (1.0 - weight) * self.rtf + weight * measured
 
 
 def plan(

@@ -32,7 +32,7 @@ _SLOPE = 0.1  # leaky ReLU slope inside the generator
 # the generator's receptive field (joined pieces match the whole at 108 dB; 8 frames: 28 dB).
 CONTEXT_FRAMES = 12
 LONGEST_FRAMES = 172  # the longest piece of a streamed sentence (2 s)
-PACE = 0.6  # compute seconds per second of audio on 2 cores, until measured (0.36-0.6 idle)
+PACE = 0.8  # compute seconds per second of audio on 2 cores, until measured (0.4-0.8 seen)
 
 
 class VocoderError(RuntimeError):

@@ -52,13 +52,17 @@ def test_a_slow_vocoder_starts_with_a_longer_piece() -> None:
     assert plan(frames, 43, 12, 50.0, 172) == [frames]  # hopeless: all of it, then play
 
 
-def test_pace_follows_the_measured_speed() -> None:
+def test_pace_follows_the_measured_speed_and_a_slowdown_sooner() -> None:
     pace = Pace(0.6)
-    for _ in range(20):
+    for _ in range(30):
         pace.add(0.1 * 86 * FRAME_S, 86)  # 86 frames in a tenth of their length
     assert abs(pace.rtf - 0.1) < 0.01
     pace.add(1.0, 0)  # nothing vocoded: nothing learnt
     assert abs(pace.rtf - 0.1) < 0.01
+    pace.add(0.5 * 86 * FRAME_S, 86)  # the cores got busy
+    slowed = pace.rtf
+    pace.add(0.1 * 86 * FRAME_S, 86)
+    assert slowed - 0.1 > 2 * (slowed - pace.rtf)  # up by half the step, down by a fifth
 
 
 def test_pieces_join_to_the_whole() -> None:
