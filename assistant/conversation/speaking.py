@@ -181,12 +181,13 @@ class Playback(Generic[T]):
         with self.lock:
             if self.paused_at is None or self.failure is not None:
                 return False
-            start, self.paused_at = self.paused_at, None
-            self.offset_s = start
+            start = self.offset_s = self.paused_at
             whole = np.concatenate(audio) if audio else np.zeros(0, np.float32)
             rest = whole[int(start * rate) : round(self.queued_s * rate)]
             if len(rest):
                 self.speaker.play(rest, rate)
+            # only now: wait_until_played must not see it unpaused before the speaker plays
+            self.paused_at = None
         return True
 
 
