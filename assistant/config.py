@@ -83,6 +83,9 @@ class AsrConfig:
     min_speech_s: float = 0.15  # speech shorter than this never starts a turn (clicks, coughs)
     push_to_talk: bool = False  # True: no VAD; the talk key (F3) starts and ends each turn
     early_reply: bool = True  # start the reply during the end-of-turn pause (dropped if you go on)
+    # with early_reply: a pause after a finished sentence ends the turn sooner (2/3 of the
+    # endpoint pause), one after "and", "the", "um" later (twice it, at most 1 s more)
+    endpoint_by_words: bool = True
 
     def check(self) -> None:
         _require(

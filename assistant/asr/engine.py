@@ -103,7 +103,8 @@ class Listener:
     decided: a first word, then a softer stretch), so first syllables are not cut off.
     Vosk may settle parts of a long turn early; they are joined into the turn's one Final.
     At a pause that may end the turn (SpeechPaused) the text so far comes as a Tentative: the
-    latest partial, or what a recogniser with `peek()` (Whisper) makes of the turn so far. When
+    latest partial, or what a recogniser with `peek()` (Whisper) makes of the turn so far; its
+    words tell the endpointer how long this pause must last to end the turn. When
     the turn then ends with nothing but silence after the pause, that decode is its Final (the
     silence is not decoded again). A recogniser with `peek()` and no partials of its own
     (Whisper) is also asked for a running guess every `guess_every_s` of voiced audio, shown as a
@@ -231,6 +232,7 @@ class Listener:
             text = self._partial
         else:
             text = self._peeked = _joined([*self._settled, Final(peek().text)])
+        self.endpointer.heard_words(text)
         return [Tentative(text)] if text else []
 
     def _close_turn(self) -> Final:

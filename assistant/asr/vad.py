@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.asr import turn_end
 from assistant.config import AsrConfig
 from assistant.onnx import OnnxError, cpu_session
 
@@ -189,6 +190,8 @@ class Endpointer:
     `barge_in_threshold` applies, so its own voice leaking into the microphone starts no turn.
     With `early_s` > 0, a pause of `early_s` in an open turn is reported (SpeechPaused), and so
     is speech coming back after it (SpeechResumed): a reply may be prepared in the meantime.
+    With `by_words`, the words heard before such a pause (`heard_words`) set how long it must
+    last to end the turn: less after a finished sentence, more after "and", "the", "um".
     With `push_to_talk`, no VAD runs: `press()` and `release()` start and end the turn.
     """
 
@@ -202,6 +205,7 @@ class Endpointer:
         push_to_talk: bool = False,
         auto_vad: bool = False,
         early_s: float = 0.0,
+        by_words: bool = False,
     ) -> None:
         self.vad = vad
         self.auto_vad = auto_vad  # chosen by "auto": another may serve a rate Silero cannot
@@ -209,6 +213,8 @@ class Endpointer:
         self.threshold, self.barge_in_threshold = threshold, barge_in_threshold
         self.push_to_talk = push_to_talk
         self.early_s = early_s  # 0: no SpeechPaused/SpeechResumed
+        self.by_words = by_words  # the words before a pause set its length (needs early_s)
+        self._pause_s: float | None = None  # the current pause's own length, from its words
         self.talking = False  # set while the assistant speaks
         self.probability = 0.0  # of the last window, for a level meter
         self.sample_rate = 0
@@ -233,6 +239,7 @@ class Endpointer:
             push_to_talk=push_to_talk,
             auto_vad=cfg.vad == "auto",
             early_s=EARLY_REPLY_S if cfg.early_reply and not push_to_talk else 0.0,
+            by_words=cfg.endpoint_by_words,
         )
 
     def start(self, sample_rate: int = SILERO_RATE) -> None:
@@ -310,14 +317,22 @@ class Endpointer:
         if voiced:
             self._voice_end = end
             if self._paused:
-                self._paused = False
+                self._paused, self._pause_s = False, None
                 return SpeechResumed(begin)
-        elif end - self._voice_end >= self.silence_s:
+        elif end - self._voice_end >= (self._pause_s or self.silence_s):
             return self._end(self._voice_end)
         elif self.early_s > 0 and not self._paused and end - self._voice_end >= self.early_s:
             self._paused = True
             return SpeechPaused(self._voice_end)
         return None
+
+    def heard_words(self, text: str) -> float:
+        """The turn said `text` up to the current pause (just reported): with `by_words`, the
+        pause then ends the turn after the silence those words call for. Returns that length."""
+        if self.by_words and self._paused:
+            self._pause_s = turn_end.pause_needed(text, self.silence_s)
+            log.debug("pause after %r: the turn ends after %.2f s", text[-40:], self._pause_s)
+        return self._pause_s or self.silence_s
 
     def _begin(self, at: float, voiced_until: float) -> SpeechStarted:
         self._turn_start, self._voice_end = at, voiced_until
@@ -326,7 +341,7 @@ class Endpointer:
 
     def _end(self, at: float) -> SpeechEnded:
         started = self._turn_start if self._turn_start is not None else at
-        self._turn_start, self._paused = None, False
+        self._turn_start, self._paused, self._pause_s = None, False, None
         return SpeechEnded(at, started)
 
     def press(self) -> SpeechStarted | None:
@@ -343,7 +358,7 @@ class Endpointer:
         self._samples = 0
         self._run_start, self._run_speech, self._soft_start = None, 0.0, None
         self._turn_start, self._voice_end = None, 0.0
-        self._paused = False
+        self._paused, self._pause_s = False, None
         self.probability = 0.0
         if self.vad is not None:
             self.vad.reset()

@@ -128,6 +128,7 @@ async def test_what_waits_for_a_restart_is_said_on_screen_and_after_saving() -> 
         assert {f.key for f in later} == {
             "engine",
             "endpoint_silence_s",
+            "endpoint_by_words",
             "model",
             "vocoder",
             "plain",

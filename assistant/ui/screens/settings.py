@@ -42,6 +42,7 @@ FIELDS: tuple[Field, ...] = (
     Field("audio", "volume", "Volume", True),
     Field("asr", "engine", "Listening engine", False),
     Field("asr", "endpoint_silence_s", "Endpoint pause", False),
+    Field("asr", "endpoint_by_words", "Smart endpoint", False),
     Field("reply", "model", "Language model", False),
     Field("voice", "voice", "Voice", True),
     Field("voice", "emotion", "Emotion", True),
