@@ -26,12 +26,18 @@ class Item:
 class Utterances:
     """The utterances of one split, cached in memory after the first read."""
 
-    def __init__(self, data_dir: Path, split: str = "train", max_frames: int = 1000) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        split: str = "train",
+        max_frames: int = 1000,
+        speakers: tuple[str, ...] = SPEAKERS,
+    ) -> None:
         _, records = read_manifest(data_dir)
         self.items = [
             Item(data_dir / r["path"], SPEAKERS.index(r["speaker"]), int(r["n_frames"]))
             for r in records
-            if r["split"] == split and r["speaker"] in SPEAKERS and r["n_frames"] <= max_frames
+            if r["split"] == split and r["speaker"] in speakers and r["n_frames"] <= max_frames
         ]
         if not self.items:
             raise ValueError(f"no {split} utterances in {data_dir}")

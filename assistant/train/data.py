@@ -11,9 +11,11 @@ import io
 import json
 import logging
 import os
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,9 @@ class PrepareConfig:
     joe_limit: int | None = None
     refresh_ids: bool = False  # recompute phoneme ids of cached utterances (frontend changed)
     progress: bool = True
+    # every training clip again, sped up by each of these factors (sox tempo: pitch kept), so a
+    # voice learns how its phonemes sound when spoken fast (the reader's rates above 1x)
+    tempos: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Job:
     split: str
     text: str
     audio: str  # absolute (LJ, read-only) or relative to the cache root (joe, written by us)
+    tempo: float = 1.0  # > 1: `audio` sped up this much (made in the cache), same words
 
 
 def symbols_digest() -> str:
@@ -126,8 +132,37 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -
     paths.atomic_write(path, buffer.getvalue())
 
 
+def tempo_jobs(metas: Sequence[dict[str, Any]], tempos: Sequence[float]) -> list[Job]:
+    """The built training utterances again at each tempo (ids `<id>-x<tempo>`)."""
+    names = [f.name for f in fields(Job)]
+    return [
+        replace(Job(**{k: m[k] for k in names if k in m}), id=f"{m['id']}-x{t:g}", tempo=t)
+        for t in tempos
+        for m in metas
+        if m["split"] == "train" and m.get("tempo", 1.0) == 1.0
+    ]
+
+
+def speed_up(source: Path, target: Path, tempo: float) -> None:
+    """source spoken `tempo` times as fast, pitch kept (sox's WSOLA `tempo -s`), as 16-bit FLAC."""
+    if shutil.which("sox") is None:
+        raise RuntimeError("sox is needed to speed up training clips: apt install sox")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.tmp.flac")
+    cmd = ["sox", str(source), "-b", "16", str(tmp), "tempo", "-s", f"{tempo:g}"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    os.replace(tmp, target)
+
+
 def _source_audio(job: Job, out: Path, threads: int) -> tuple[Path, str | None]:
-    """The job's audio file, synthesising (and caching as 16-bit FLAC) joe speech when missing."""
+    """The job's audio file, synthesising (and caching as 16-bit FLAC) joe speech when missing,
+    and speeding it up (cached too) for a job with a tempo."""
+    if job.tempo != 1.0:
+        source, generated = _source_audio(replace(job, tempo=1.0), out, threads)
+        path = out / "audio" / "tempo" / job.speaker / f"{job.id}.flac"
+        if not path.exists():
+            speed_up(source, path, job.tempo)
+        return path, generated
     if job.speaker != "joe":
         return Path(job.audio), None
     path = out / job.audio
@@ -246,7 +281,7 @@ def speaker_stats(metas: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per speaker, over train: mean/std of ln f0 (voiced frames), energy and ln energy."""
     totals: dict[str, dict[str, float]] = {}
     for meta in metas:
-        if meta["split"] != "train":
+        if meta["split"] != "train" or meta.get("tempo", 1.0) != 1.0:  # the speaker as recorded
             continue
         acc = totals.setdefault(meta["speaker"], {"utterances": 0.0, "seconds": 0.0})
         acc["utterances"] += 1
@@ -303,13 +338,15 @@ def write_manifest(cfg: PrepareConfig, metas: list[dict[str, Any]], complete: bo
         "updated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "layout": "utts/<speaker>/<id>.npz: mel (80,T) float16 ln-mel, ids (N,) int16, f0 (T,) Hz "
         "float32 (0 = unvoiced), energy (T,) float32 (L2 norm of the STFT frame), meta (JSON); "
-        "audio/joe/<id>.flac: 16-bit Piper output before trimming; trim = [start, end) samples",
+        "audio/joe/<id>.flac: 16-bit Piper output before trimming; audio/tempo/<speaker>/"
+        "<id>-x<tempo>.flac: a training clip sped up (sox tempo -s); trim = [start, end) samples",
         "settings": {
             **{k.lower(): getattr(features, k) for k in _FEATURE_SETTINGS},
             "f0": f"Praat autocorrelation (parselmouth), two passes from {pitch.FLOOR:g}-"
             f"{pitch.CEILING:g} Hz, frame = hop ({FEATURES})",
             **{"trim_top_db": cfg.top_db, "trim_margin_samples": TRIM_MARGIN},
             **{"joe_hours_target": cfg.hours, "symbols": symbols_digest()},
+            "tempos": list(cfg.tempos),
         },
         "split_rule": "assistant.train.heldout (evaluation sentences are never in this cache)",
         "counts": splits,
@@ -368,6 +405,9 @@ def prepare(cfg: PrepareConfig) -> Path:
                 metas.append(meta)
                 if count % 250 == 0:  # a partial manifest lets training start early
                     write_manifest(cfg, metas, complete=False)
+        jobs = tempo_jobs(metas, cfg.tempos)
+        with tqdm(total=len(jobs), desc="faster", unit="clip", disable=not cfg.progress) as bar:
+            metas += list(_build(jobs, run, bar, batch))
         write_manifest(cfg, metas, complete=True)
     log.info("cache complete: %d utterances in %s", len(metas), cfg.out)
     return cfg.out / "manifest.json"

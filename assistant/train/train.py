@@ -50,6 +50,10 @@ class TrainConfig:
     init_from: Path | None = None  # a voice's model.safetensors to start from (new optimizer)
     max_seconds: float = math.inf  # stop (with a checkpoint) after this much wall time
     model: dict[str, Any] = field(default_factory=dict)  # ModelConfig overrides (size, layers)
+    speakers: tuple[str, ...] = SPEAKERS  # whose utterances it trains on
+    # only the modules named here learn (all when empty), e.g. the decoder side, so that a
+    # fine-tune on fast speech leaves the voice's durations, pitch and energy as they were
+    train_only: tuple[str, ...] = ()
 
 
 def model_config_from_data(data: Path) -> ModelConfig:
@@ -118,10 +122,18 @@ def train(cfg: TrainConfig) -> AcousticModel:
     cfg.out.mkdir(parents=True, exist_ok=True)
     ckpt = cfg.out / "checkpoint.pt"
     state = load_checkpoint(ckpt) if ckpt.exists() else None
-    mconfig = state["config"] if state else replace(model_config_from_data(cfg.data), **cfg.model)
+    if state:
+        mconfig = state["config"]
+    elif cfg.init_from and (cfg.init_from.parent / "voice.json").exists():  # a voice's own
+        voice = json.loads((cfg.init_from.parent / "voice.json").read_text(encoding="utf-8"))
+        mconfig = ModelConfig.from_dict(voice["model"])
+    else:
+        mconfig = replace(model_config_from_data(cfg.data), **cfg.model)
     torch.manual_seed(cfg.seed)  # same initial weights on every rank
     model = AcousticModel(mconfig).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=1e-6)
+    frozen = freeze(model, cfg.train_only)
+    learning = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(learning, lr=cfg.lr, betas=(0.9, 0.98), weight_decay=1e-6)
     step, history, hours = 0, [], 0.0
     if state:
         model.load_state_dict(state["model"])
@@ -136,10 +148,12 @@ def train(cfg: TrainConfig) -> AcousticModel:
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model)
-    data = Utterances(cfg.data)
+    data = Utterances(cfg.data, speakers=cfg.speakers)
     rng = random.Random(cfg.seed * 1000 + rank + step)
     started, last_save = time.monotonic(), time.monotonic()
     model.train()
+    for module in frozen:
+        module.eval()  # no dropout where nothing learns: its output is as at inference
     while step < cfg.steps:
         t0 = time.monotonic()
         batch = collate(data, sample_items(data, rng, cfg.batch), rng)
@@ -152,7 +166,7 @@ def train(cfg: TrainConfig) -> AcousticModel:
             group["lr"] = learning_rate(cfg, step)
         opt.zero_grad(set_to_none=True)
         total.backward()  # under DDP the gradients are averaged across processes here
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        nn.utils.clip_grad_norm_(learning, 1.0)
         opt.step()
         step += 1
         hours += (time.monotonic() - t0) / 3600 * world
@@ -175,6 +189,21 @@ def train(cfg: TrainConfig) -> AcousticModel:
     if world > 1:
         dist.barrier()
     return model
+
+
+def freeze(model: AcousticModel, train_only: tuple[str, ...]) -> list[nn.Module]:
+    """Stop every top-level module not named in train_only from learning (none if it is empty);
+    returns the frozen ones."""
+    if not train_only:
+        return []
+    names = dict(model.named_children())
+    unknown = set(train_only) - set(names)
+    if unknown:
+        raise ValueError(f"no such modules: {sorted(unknown)}; the model has {sorted(names)}")
+    frozen = [module for name, module in names.items() if name not in train_only]
+    for module in frozen:
+        module.requires_grad_(False)
+    return frozen
 
 
 def plot_losses(history: list[dict[str, float]], path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +192,31 @@ def test_an_interrupted_run_is_finished_without_redoing_work(
     assert not torn.exists()
     _, resumed = cache.read_manifest(cfg.out)
     assert [r["id"] for r in resumed] == [r["id"] for r in records]
+
+
+@pytest.mark.slow
+def test_sped_up_clips_say_the_same_words_faster_and_leave_the_stats(
+    built: Any, tmp_path: Path
+) -> None:
+    cfg, summary, records = built
+    shutil.copytree(cfg.out, tmp_path / "cache")
+    faster = replace(cfg, out=tmp_path / "cache", tempos=(2.0,))
+    data.prepare(faster)
+    again, with_tempo = cache.read_manifest(faster.out)
+    assert with_tempo[: len(records)] == records  # the clips as recorded come first, unchanged
+    added = with_tempo[len(records) :]
+    train = [r for r in records if r["split"] == "train"]
+    assert [r["id"] for r in added] == [f"{r['id']}-x2" for r in train]  # no validation clip
+    for source, fast in zip(train, added, strict=True):
+        assert fast["tempo"] == 2.0 and fast["split"] == "train"
+        assert fast["speaker"] == source["speaker"] and fast["text"] == source["text"]
+        # sox keeps the words and halves the time (trimming is redone on the new audio)
+        assert fast["duration"] == pytest.approx(source["duration"] / 2, rel=0.12)
+        arrays = cache.load_utterance(faster.out / fast["path"])
+        assert list(arrays["ids"]) == text.text_to_ids(fast["text"])
+        assert arrays["mel"].shape == (features.N_MELS, fast["n_frames"])
+        voiced = arrays["f0"][arrays["f0"] > 0]
+        first = cache.load_utterance(cfg.out / source["path"])["f0"]
+        assert np.median(voiced) == pytest.approx(np.median(first[first > 0]), rel=0.1)  # pitch
+    assert again["stats"] == summary["stats"]  # the speakers as recorded
+    assert again["settings"]["tempos"] == [2.0]

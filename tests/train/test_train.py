@@ -3,8 +3,10 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import torch
 
 from assistant.train.train import TrainConfig, export, load_checkpoint, train
@@ -83,3 +85,36 @@ train(TrainConfig(data=Path({str(tiny_cache)!r}), out=Path({str(tmp_path / "b")!
     assert done.returncode == 0, done.stderr[-3000:]
     assert "initialised from" in done.stderr
     assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 2
+
+
+def test_a_fine_tune_of_the_decoder_side_leaves_the_rest_as_it_was(
+    tiny_cache: Path, tmp_path: Path
+) -> None:
+    cfg = TrainConfig(data=tiny_cache, out=tmp_path / "base", steps=2, batch=2, crop=32, model=TINY)
+    train(cfg)
+    folder = export(tmp_path / "base" / "checkpoint.pt", tmp_path / "voices" / "base", "lj")
+    learning = ("decoder", "to_mel", "postnet", "frame_pos", "aligner")
+    tune = replace(
+        cfg,
+        out=tmp_path / "tune",
+        steps=3,
+        model={},
+        init_from=folder / "model.safetensors",
+        speakers=("lj",),
+        train_only=learning,
+    )
+    train(tune)
+    before = load_checkpoint(tmp_path / "base" / "checkpoint.pt")
+    after = load_checkpoint(tmp_path / "tune" / "checkpoint.pt")
+    assert after["config"] == before["config"]  # the voice's own, from its voice.json
+    start = {k: v.half().float() for k, v in before["model"].items()}  # a voice is fp16
+    changed = {k.split(".")[0] for k, v in after["model"].items() if not torch.equal(v, start[k])}
+    assert changed == set(learning)  # each of them learnt, nothing else moved
+
+
+def test_an_unknown_module_to_train_is_an_error(tiny_cache: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(
+        data=tiny_cache, out=tmp_path, steps=1, batch=2, model=TINY, train_only=("decodr",)
+    )
+    with pytest.raises(ValueError, match="decodr"):
+        train(cfg)
