@@ -132,15 +132,29 @@ def real_pairs(clips: Sequence[Path], out: Path) -> int:
 # ---------------------------------------------------------------- batches
 
 
-class Segments:
-    """Random equal-length (mel, audio) crops from the cached pairs, all held in memory."""
+def of_voice(name: str, voice: str | None) -> bool:
+    """Whether the pair `name` (a file stem in the cache) belongs to `voice` (None: every pair).
+    Teacher pairs are named after their voice, teacher-forced ones `forced-<voice>-...`, and the
+    real LJ clips (`real-...`) are lj's own recordings."""
+    if voice is None:
+        return True
+    return name.startswith((f"{voice}-", f"forced-{voice}-")) or (
+        voice == "lj" and name.startswith("real-")
+    )
 
-    def __init__(self, folders: Sequence[Path], frames: int, seed: int = 0) -> None:
+
+class Segments:
+    """Random equal-length (mel, audio) crops from the cached pairs, all held in memory; with
+    `voice`, only that voice's pairs (`of_voice`)."""
+
+    def __init__(
+        self, folders: Sequence[Path], frames: int, seed: int = 0, voice: str | None = None
+    ) -> None:
         self.frames = frames
         self.mels: list[np.ndarray] = []
         self.audio: list[np.ndarray] = []
         for folder in folders:
-            for path in sorted(folder.glob("*.npz")):
+            for path in sorted(p for p in folder.glob("*.npz") if of_voice(p.stem, voice)):
                 with np.load(path) as pair:
                     if pair["mel"].shape[-1] > frames:
                         self.mels.append(pair["mel"])
@@ -220,6 +234,7 @@ class TrainSettings:
     seed: int = 0
     threads: int = 2
     adversarial_from: int | None = None  # the step the discriminators join (None: never)
+    voice: str | None = None  # train on this voice's pairs only (a vocoder of its own)
     device: str = "cuda" if torch.cuda.is_available() else "cpu"  # a lent GPU is used
     config: FastVocoderConfig = field(default_factory=FastVocoderConfig)
 
@@ -268,8 +283,8 @@ def train(
         net.load_state_dict(FastVocoder.load(init).net.state_dict())
         step = int(json.loads((init / "vocoder.json").read_text()).get("steps", 0))
         log.info("starting from %s (step %d)", init, step)
-    segments = Segments(data, settings.frames, seed=settings.seed + step)
-    held = Segments([valid], settings.frames, seed=1) if valid is not None else None
+    segments = Segments(data, settings.frames, seed=settings.seed + step, voice=settings.voice)
+    held = Segments([valid], settings.frames, seed=1, voice=settings.voice) if valid else None
     fixed_valid = None
     if held is not None:
         valid_mel, valid_audio = held.batch(32)

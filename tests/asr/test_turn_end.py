@@ -90,8 +90,9 @@ def test_any_text_gets_a_pause_between_two_thirds_and_one_second_more(
 def paused_turn(by_words: bool, words: str, gap_s: float) -> list[tuple[float, object]]:
     """Speech, a pause of gap_s whose words are `words`, more speech, silence (its words `words`
     plus "moon."): the events with the audio time at which each was reported."""
-    endpointer = Endpointer(LevelVad(), silence_s=0.6, min_speech_s=0.1, early_s=0.2)
-    endpointer.by_words = by_words
+    endpointer = Endpointer(
+        LevelVad(), silence_s=0.6, min_speech_s=0.1, early_s=0.2, by_words=by_words
+    )
     endpointer.start(RATE)
     samples = audio((0.5, 0.0), (1.0, 0.9), (gap_s, 0.0), (0.5, 0.9), (2.0, 0.0))
     events: list[tuple[float, object]] = []

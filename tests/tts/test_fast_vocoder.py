@@ -76,6 +76,25 @@ def test_distillation_from_the_real_teacher_lowers_the_loss(tmp_path: Path) -> N
     assert json.loads((tmp_path / "run" / "history.json").read_text())[-1]["step"] == 150
 
 
+def test_a_voice_of_its_own_trains_on_that_voices_pairs_only(tmp_path: Path) -> None:
+    """`--voice lj`: lj's teacher and teacher-forced pairs and the real LJ clips, nothing of joe."""
+    names = ("lj-0-00001", "joe-0-00001", "forced-lj-LJ001-0001", "forced-joe-joe-7",
+             "real-LJ002-0003", "ljx-0-1")  # fmt: skip
+    for i, name in enumerate(names):
+        mel = torch.full((features.N_MELS, 40), float(i))
+        training.save_pair(tmp_path, name, mel, np.zeros(40 * features.HOP, np.float32))
+
+    def kept(voice: str | None) -> set[int]:
+        segments = training.Segments([tmp_path], 8, voice=voice)
+        return {int(m[0, 0]) for m in segments.mels}
+
+    assert kept("lj") == {0, 2, 4}
+    assert kept("joe") == {1, 3}
+    assert kept(None) == set(range(len(names)))
+    with pytest.raises(ValueError, match="no pairs"):
+        training.Segments([tmp_path], 8, voice="nobody")
+
+
 def test_teacher_forced_pairs_line_up_with_the_recordings(tiny_cache: Path) -> None:
     """Each voice's mel along its own recording: as many frames as the recording's mel, the
     recording's samples as the target, and closest to the real mel with no shift (aligned)."""
