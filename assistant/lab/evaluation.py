@@ -298,7 +298,7 @@ def load_system(
         if rate != 1.0:
             name += f"-x{rate:g}"
         if vocoder:
-            name += f"-{vocoder}"
+            name += f"-{Path(vocoder).name}"
         speak = _voice(path, emotion, intensity, threads, rate, vocoder)
         return System(name, speak, sentence_items(n, shared))
     raise EvaluationError(f"unknown system {spec!r}; choose one of {', '.join(SYSTEMS)}")

@@ -66,9 +66,12 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 def load_vocoder(name: str) -> Vocoder | FastVocoder:
-    """A vocoder by name: "fast" (shipped in assistant/vocoders/fast) or a HiFi-GAN V1 one."""
+    """A vocoder by name: "fast" (shipped in assistant/vocoders/fast), a HiFi-GAN V1 one, or a
+    folder holding a fast vocoder (e.g. one just exported by `scripts/train_vocoder`)."""
     if name == "fast":
         return FastVocoder.load(paths.fast_vocoder_dir())
+    if "/" in name:
+        return FastVocoder.load(Path(name).expanduser())
     return Vocoder.load(name)
 
 

@@ -22,6 +22,7 @@ from assistant.tts.fast_vocoder import (
     complex_spectrum,
     overlap_add,
 )
+from assistant.tts.voice import load_vocoder
 
 TINY = FastVocoderConfig(channels=48, blocks=2, expand=2)
 
@@ -51,6 +52,8 @@ def test_save_and_load_keep_the_output(tmp_path: Path) -> None:
     assert a.dtype == np.float32 and a.shape == (30 * features.HOP,)
     assert np.abs(a - b).max() < 5e-3  # fp16 weights
     assert json.loads((tmp_path / "v" / "vocoder.json").read_text())["steps"] == 3
+    by_path = load_vocoder(str(tmp_path / "v"))  # a folder just exported, for evaluate_voice
+    assert isinstance(by_path, FastVocoder) and np.abs(by_path(mel) - b).max() == 0.0
 
 
 @pytest.mark.timeout(300)
