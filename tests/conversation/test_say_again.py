@@ -90,5 +90,7 @@ def test_said_again_through_the_real_voice_and_speaker(
     audio = active_part(recorder.stop(), 16000)
     assert len(audio) > 0.8 * 16000  # about two seconds of speech arrived
     said = recognizer.transcribe(audio, 16000).lower()
-    assert "bright" in said and "again" in said, said  # (its "garden" can sound like guard)
+    # Whisper tiny.en hears "garden" as "guard" at times, and under load "bright" as "brought
+    # right" (CI, once in many runs): the sentence's last words are what must arrive
+    assert "right" in said and "again" in said, said
     assert not any(isinstance(e, ReplyPiece) for e in events) and engine.history.all_turns == ()
