@@ -26,6 +26,7 @@ from assistant.tts.vocoder import Vocoder, VocoderError
 log = logging.getLogger(__name__)
 
 SENTENCE_PAUSE = 0.25  # seconds of silence after each sentence
+OWN_VOCODER = "vocoder"  # a voice folder's own fast vocoder (fine-tuned for its speaker), if any
 FIRST_PIECE_S = 0.5  # a reply's first sentence starts playing after this much is vocoded
 _NOT_SPOKEN = frozenset((PAD, BOUNDARY, *PUNCTUATION))
 
@@ -65,10 +66,15 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         raise VoiceError(f"cannot read {path}: {e}") from None
 
 
-def load_vocoder(name: str) -> Vocoder | FastVocoder:
-    """A vocoder by name: "fast" (shipped in assistant/vocoders/fast), a HiFi-GAN V1 one, or a
-    folder holding a fast vocoder (e.g. one just exported by `scripts/train_vocoder`)."""
+def load_vocoder(name: str, voice_folder: Path | None = None) -> Vocoder | FastVocoder:
+    """A vocoder by name: "fast" (the voice's own fast vocoder in `voice_folder`/vocoder if it
+    has one, else the one shipped in assistant/vocoders/fast), a HiFi-GAN V1 one, or a folder
+    holding a fast vocoder (e.g. one just exported by `scripts/train_vocoder`)."""
     if name == "fast":
+        if voice_folder is not None and (voice_folder / OWN_VOCODER).is_dir():
+            own = FastVocoder.load(voice_folder / OWN_VOCODER)
+            own.name = f"fast-{voice_folder.name}"
+            return own
         return FastVocoder.load(paths.fast_vocoder_dir())
     if "/" in name:
         return FastVocoder.load(Path(name).expanduser())
@@ -133,7 +139,7 @@ class Voice:
                 f"{folder / 'model.safetensors'} does not fit voice.json: {e}"
             ) from None
         try:
-            chosen = load_vocoder(vocoder or info.vocoder)
+            chosen = load_vocoder(vocoder or info.vocoder, folder)
         except (VocoderError, FastVocoderError) as e:  # missing or corrupt: it cannot speak
             raise VoiceError(f"the voice {info.name} cannot load its vocoder: {e}") from None
         return cls(info, model.eval(), chosen)

@@ -22,7 +22,7 @@ from assistant.tts.fast_vocoder import (
     complex_spectrum,
     overlap_add,
 )
-from assistant.tts.voice import load_vocoder
+from assistant.tts.voice import OWN_VOCODER, load_vocoder
 
 TINY = FastVocoderConfig(channels=48, blocks=2, expand=2)
 
@@ -54,6 +54,17 @@ def test_save_and_load_keep_the_output(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "v" / "vocoder.json").read_text())["steps"] == 3
     by_path = load_vocoder(str(tmp_path / "v"))  # a folder just exported, for evaluate_voice
     assert isinstance(by_path, FastVocoder) and np.abs(by_path(mel) - b).max() == 0.0
+
+
+def test_a_voice_with_a_fast_vocoder_of_its_own_uses_it(tmp_path: Path) -> None:
+    own = FastVocoder(FastVocoderNet(TINY))
+    own.save(tmp_path / "voice" / OWN_VOCODER, {"steps": 1})
+    mel = torch.randn(features.N_MELS, 20)
+    chosen = load_vocoder("fast", tmp_path / "voice")
+    assert isinstance(chosen, FastVocoder) and np.abs(chosen(mel) - own(mel)).max() < 5e-3
+    assert chosen.name == "fast-voice"
+    shared = load_vocoder("fast", tmp_path / "other")  # no vocoder/ of its own
+    assert isinstance(shared, FastVocoder) and shared.net.config != TINY
 
 
 @pytest.mark.timeout(300)
@@ -203,7 +214,8 @@ def test_the_shipped_fast_vocoder_speaks_both_voices_intelligibly(
     sentence = "The old keeper climbed the tower and lit the great lamp."
     for name in ("lj", "joe"):
         voice = Voice.load(name, vocoder="fast")
-        assert isinstance(voice.vocoder, FastVocoder) and voice.vocoder.name == "fast"
+        own = {"lj": "fast", "joe": "fast-joe"}[name]  # joe has a fine-tuned one of its own
+        assert isinstance(voice.vocoder, FastVocoder) and voice.vocoder.name == own
         audio = voice.sentence_audio(sentence)
         heard = recognizer.transcribe(audio, voice.sample_rate)
         assert wer([sentence], [heard]) <= 0.2, (name, heard)
