@@ -121,6 +121,8 @@ def test_the_installed_command_exits_2_on_a_bad_document(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_the_same_command_continues(book: Path, tmp_path: Path) -> None:
+    # long enough that the export is still running when the signal comes, on a loaded machine
+    book.write_text(BOOK + " The sea was calm and the stars were out." * 8 + "\n", "utf-8")
     out = tmp_path / "out"
     command = [str(ASSISTANT), "read", str(book), "-o", str(out)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -128,6 +130,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(book: Path, tmp_pat
     deadline = time.monotonic() + 120
     while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)  # the place is saved after each sentence
+    assert proc.poll() is None, "the export ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
