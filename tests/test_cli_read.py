@@ -125,7 +125,13 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(book: Path, tmp_pat
     book.write_text(BOOK + " The sea was calm and the stars were out." * 8 + "\n", "utf-8")
     out = tmp_path / "out"
     command = [str(ASSISTANT), "read", str(book), "-o", str(out)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(  # as from a terminal: a runner started in the background
+        command,  # (`cmd &` in a script) passes SIGINT on ignored, and Python keeps it so
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     state = out / ".assistant-export.json"
     deadline = time.monotonic() + 120
     while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
