@@ -62,9 +62,11 @@ def teacher_pairs(
     out: Path,
     seed: int = 0,
     on_pair: Callable[[int], None] | None = None,
+    emotions: Sequence[str] = EMOTIONS,
 ) -> int:
-    """Our voice's mels for `sentences` (random emotion, intensity, rate) and its V1 teacher's
-    audio for them, one .npz per sentence in `out`; sentences already there are skipped."""
+    """Our voice's mels for `sentences` (an emotion of `emotions`, intensity and rate drawn at
+    random) and its V1 teacher's audio for them, one .npz per sentence in `out`; sentences
+    already there are skipped."""
     from assistant.tts.voice import Voice
 
     voice = Voice.load(voice_folder)
@@ -72,7 +74,7 @@ def teacher_pairs(
     out.mkdir(parents=True, exist_ok=True)
     made = 0
     for i, sentence in enumerate(sentences):
-        emotion = rng.choice(EMOTIONS)
+        emotion = rng.choice(emotions)
         intensity, rate = rng.uniform(0.3, 1.0), rng.choice((0.8, 1.0, 1.0, 1.0, 1.3, 1.7))
         name = f"{voice_folder.name}-{seed}-{i:05d}"
         if (out / f"{name}.npz").exists():

@@ -90,6 +90,21 @@ def test_distillation_from_the_real_teacher_lowers_the_loss(tmp_path: Path) -> N
     assert json.loads((tmp_path / "run" / "history.json").read_text())[-1]["step"] == 150
 
 
+def test_teacher_pairs_can_be_drawn_from_chosen_emotions(tmp_path: Path) -> None:
+    """`data --emotions happy,angry`: more pairs of the emotions a student is short on."""
+    sentence = ["A lamp was lit in the tower."]
+    lj = paths.shipped_voices_dir() / "lj"
+    mels = {}
+    for emotion in ("sad", "surprised"):
+        assert training.teacher_pairs(lj, sentence, tmp_path / emotion, emotions=[emotion]) == 1
+        with np.load(next((tmp_path / emotion).glob("*.npz"))) as pair:
+            mels[emotion] = pair["mel"].astype(np.float32)
+    sad, surprised = mels["sad"], mels["surprised"]
+    assert sad.shape[1] > surprised.shape[1]  # sad speech is slower
+    with pytest.raises(ValueError, match="unknown emotion"):
+        training.teacher_pairs(lj, sentence, tmp_path / "none", emotions=["bored"])
+
+
 def test_a_voice_of_its_own_trains_on_that_voices_pairs_only(tmp_path: Path) -> None:
     """`--voice lj`: lj's teacher and teacher-forced pairs and the real LJ clips, nothing of joe."""
     names = ("lj-0-00001", "joe-0-00001", "forced-lj-LJ001-0001", "forced-joe-joe-7",
