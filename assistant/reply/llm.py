@@ -61,6 +61,7 @@ class TransformersLLM:
         temperature: float = 0.0,
         cache_dir: Path | None = None,
         reuse_prompt: bool = True,
+        packed: bool = True,
     ) -> None:
         self.model = model
         self.max_new_tokens = max_new_tokens
@@ -75,10 +76,14 @@ class TransformersLLM:
         self.last_stats: GenerationStats | None = None  # of the last finished answer
         self.reuse_prompt = reuse_prompt  # keep the last prompt's keys and values for the next
         self._prompt_cache: PromptCache | None = None
+        self.packed = packed  # run layers a Q4 file stored as 4-bit as 4-bit (`reply/packed.py`)
+        self.packed_layers = 0  # how many the last load packed
 
     @classmethod
     def from_config(cls, cfg: ReplyConfig, cache_dir: Path | None = None) -> TransformersLLM:
-        return cls(cfg.model, cfg.max_new_tokens, cfg.temperature, cache_dir)
+        return cls(
+            cfg.model, cfg.max_new_tokens, cfg.temperature, cache_dir, packed=cfg.packed_weights
+        )
 
     @property
     def name(self) -> str:
@@ -112,6 +117,10 @@ class TransformersLLM:
             self.from_cache = False
             model, tokenizer = _load_pretrained(transformers, source)
         model.eval()
+        if self.packed:
+            from assistant.reply.packed import pack_linears  # torch: imported when needed
+
+            self.packed_layers = pack_linears(model)
         self._source, self._model, self._tokenizer = source, model, tokenizer
         self._prompt_cache = PromptCache(lambda: _transformers().DynamicCache(config=model.config))
         self.load_seconds = time.perf_counter() - started

@@ -154,6 +154,13 @@ def _conversation(config: BenchConfig) -> Metrics:
     return converse(config, AsrConfig(engine="whisper"))
 
 
+@measurement("conversation-float", "the same with the model's 4-bit layers run as float32")
+def _conversation_float(config: BenchConfig) -> Metrics:
+    from assistant.config import AsrConfig
+
+    return converse(config, AsrConfig(engine="whisper"), packed=False)
+
+
 @measurement("conversation-vosk", "the same with Vosk listening (when a Vosk model is installed)")
 def _conversation_vosk(config: BenchConfig) -> Metrics:
     from assistant.asr.types import AsrError
@@ -165,11 +172,13 @@ def _conversation_vosk(config: BenchConfig) -> Metrics:
         raise Unavailable(str(e)) from None
 
 
-def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> Metrics:
+def converse(
+    config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True, packed: bool = True
+) -> Metrics:
     """Ask QUESTION (our voice, at real-time pace) `max(repeats, 5)` times after a warm-up turn,
     each after OTHER; p50/p95 of each latency stage of the QUESTION turns, and of the silence
-    inside their first HEARD_S seconds of speech (pieces that came late). `asr.early_reply`
-    and `reuse_prompt` switch the speed-ups."""
+    inside their first HEARD_S seconds of speech (pieces that came late). `asr.early_reply`,
+    `reuse_prompt` and `packed` switch the speed-ups."""
     from assistant.asr.engine import Listener, create_recognizer
     from assistant.asr.vad import Endpointer
     from assistant.audio.convert import to_mono
@@ -191,7 +200,7 @@ def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> 
             if isinstance(event, Listening):
                 listening.set()
 
-        engine = _engine(Path(folder), reuse_prompt)
+        engine = _engine(Path(folder), reuse_prompt, packed)
         speaker = _ClockSpeaker()
         pipeline = Pipeline(engine, voice, speaker, seen)
         pipeline.start_listening(mic, Listener(Endpointer.from_config(asr), recognizer))  # type: ignore[arg-type]
@@ -222,7 +231,7 @@ def converse(config: BenchConfig, asr: AsrConfig, reuse_prompt: bool = True) -> 
     return metrics
 
 
-def _engine(history: Path, reuse_prompt: bool) -> ReplyEngine:
+def _engine(history: Path, reuse_prompt: bool, packed: bool) -> ReplyEngine:
     """The reply engine with the embedded model (loaded) and no history in its prompts."""
     from assistant.config import ReplyConfig
     from assistant.reply.engine import ReplyEngine
@@ -231,7 +240,9 @@ def _engine(history: Path, reuse_prompt: bool) -> ReplyEngine:
     from assistant.reply.skills import Skills
 
     reply = ReplyConfig()
-    llm = TransformersLLM(reply.model, reply.max_new_tokens, reply.temperature, None, reuse_prompt)
+    llm = TransformersLLM(
+        reply.model, reply.max_new_tokens, reply.temperature, None, reuse_prompt, packed
+    )
     try:
         llm.load()
     except LLMError as e:
