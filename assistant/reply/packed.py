@@ -49,7 +49,9 @@ class Packed4bitLinear(nn.Module):
         scales = torch.stack([step.t(), zero.t()], dim=-1)  # (K / GROUP, N, 2)
         self.register_buffer("packed", packed)
         self.register_buffer("scales", scales.to(_ACTIVATIONS).contiguous())
-        self.bias = None if bias is None else nn.Parameter(bias.detach(), requires_grad=False)
+        self.bias = (
+            None if bias is None else nn.Parameter(bias.detach().clone(), requires_grad=False)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (..., K) → (..., N)
         flat = x.reshape(-1, self.in_features).to(_ACTIVATIONS)  # (M, K)
@@ -174,9 +176,15 @@ def _own_copies(model: nn.Module) -> None:
     """Give the float tensors left a memory of their own: loaded weights may be views of the
     memory-mapped file, which would stay mapped (and its pages, read once for packing, counted
     as the process's) for as long as one of them lives."""
+    seen: set[int] = set()  # a tied weight (input and output embedding) is copied once
     with torch.no_grad():
-        for tensor in [*model.parameters(), *model.buffers()]:
-            tensor.data = tensor.data.clone()
+        for module in model.modules():
+            if isinstance(module, Packed4bitLinear):
+                continue  # made here
+            for tensor in [*module.parameters(recurse=False), *module.buffers(recurse=False)]:
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    tensor.data = tensor.data.clone()
 
 
 def _return_freed_memory() -> None:
