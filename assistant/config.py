@@ -119,7 +119,7 @@ class ReplyConfig:
     max_conversations: int = 200  # conversations kept; the oldest are deleted beyond this
     max_new_tokens: int = 96
     temperature: float = 0.0  # 0 = greedy (the same answer every time); up to 2 = more varied
-    packed_weights: bool = True  # a Q4 model's 4-bit layers run as 4-bit codes (~2× faster)
+    packed_weights: bool = True  # a Q4 model's 4-bit layers as 4-bit codes: faster, less memory
 
     def check(self) -> None:
         _require(self.max_history_turns >= 0, "max_history_turns", "must be 0 or more")
