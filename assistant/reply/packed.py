@@ -69,7 +69,7 @@ def grid(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
     rows, cols = weight.shape
     if cols % GROUP or rows % 16:  # the kernel's packing needs whole blocks and 16 rows at a time
         return None
-    if rows > 64 and _off_grid(weight[:64]):  # a large float layer is told at a glance
+    if rows > 64 and grid(weight[:64]) is None:  # a large float layer is told at a glance
         return None
     blocks = weight.detach().float().reshape(rows, cols // GROUP, GROUP)
     low = blocks.amin(-1)
@@ -118,10 +118,6 @@ def _fit(
     fitted = (centred * blocks).sum(-1) / spread.clamp(min=1.0)
     step = torch.where(spread > 0, fitted, step)
     return step, blocks.mean(-1) - step * codes.mean(-1)
-
-
-def _off_grid(weight: torch.Tensor) -> bool:
-    return grid(weight) is None
 
 
 def available() -> bool:
