@@ -78,10 +78,13 @@ class OtherVoice:
 
 
 def load_voice(name: str, vocoder: str = "") -> Synthesizer:
-    """The voice `name` with `vocoder` (voice.vocoder; "": the one its voice.json names)."""
+    """The voice `name` with `vocoder` (voice.vocoder; "": the one its voice.json names), warmed
+    up so that the first reply does not wait for its networks' first calls."""
     from assistant.tts.voice import Voice
 
-    return Voice.load(name, vocoder=vocoder or None)
+    voice = Voice.load(name, vocoder=vocoder or None)
+    voice.warm_up()
+    return voice
 
 
 def speech_engine_name(cfg: Config, audio: AudioStatus) -> str:

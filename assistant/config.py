@@ -120,6 +120,7 @@ class ReplyConfig:
     max_new_tokens: int = 96
     temperature: float = 0.0  # 0 = greedy (the same answer every time); up to 2 = more varied
     packed_weights: bool = True  # a Q4 model's 4-bit layers as 4-bit codes: faster, less memory
+    threads: int = 1  # CPU threads the model writes with (0: torch's count); see cpu.own_threads
 
     def check(self) -> None:
         _require(self.max_history_turns >= 0, "max_history_turns", "must be 0 or more")
@@ -127,6 +128,7 @@ class ReplyConfig:
         _require(1 <= self.max_conversations <= 100_000, "max_conversations", "must be 1 to 100000")
         _require(1 <= self.max_new_tokens <= 4096, "max_new_tokens", "must be between 1 and 4096")
         _require(0.0 <= self.temperature <= 2.0, "temperature", "must be between 0 and 2")
+        _require(0 <= self.threads <= 256, "threads", "must be between 0 and 256")
 
 
 @dataclass(frozen=True)

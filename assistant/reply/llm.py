@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import paths
 from assistant.config import ReplyConfig
-from assistant.cpu import give_way
+from assistant.cpu import give_way, own_threads
 from assistant.reply import gguf_cache, prompts
 from assistant.reply.kvcache import PromptCache, cache_arg, prefill
 from assistant.reply.prompts import Message
@@ -62,6 +62,7 @@ class TransformersLLM:
         cache_dir: Path | None = None,
         reuse_prompt: bool = True,
         packed: bool = True,
+        threads: int = 1,
     ) -> None:
         self.model = model
         self.max_new_tokens = max_new_tokens
@@ -78,11 +79,18 @@ class TransformersLLM:
         self._prompt_cache: PromptCache | None = None
         self.packed = packed  # run layers a Q4 file stored as 4-bit as 4-bit (`reply/packed.py`)
         self.packed_layers = 0  # how many the last load packed
+        self.threads = threads  # OpenMP threads it writes with (0: torch's); a prompt is read
+        # with torch's count: many tokens at once keep a team busy
 
     @classmethod
     def from_config(cls, cfg: ReplyConfig, cache_dir: Path | None = None) -> TransformersLLM:
         return cls(
-            cfg.model, cfg.max_new_tokens, cfg.temperature, cache_dir, packed=cfg.packed_weights
+            cfg.model,
+            cfg.max_new_tokens,
+            cfg.temperature,
+            cache_dir,
+            packed=cfg.packed_weights,
+            threads=cfg.threads,
         )
 
     @property
@@ -189,6 +197,7 @@ class TransformersLLM:
         def run() -> None:
             import torch
 
+            torch.get_num_threads()  # torch sets a new thread's count on its first use: now
             try:
                 with self._lock, torch.inference_mode():
                     self._prefill_and_generate(model, kwargs, stop)
@@ -226,7 +235,8 @@ class TransformersLLM:
             log.info("stopped while reading the prompt")
             return
         prefilled = time.perf_counter()
-        out = model.generate(**kwargs, **{cache_arg(model): cache})  # (1, T + new)
+        with own_threads(self.threads):  # not a team woken hundreds of times a token (cpu.py)
+            out = model.generate(**kwargs, **{cache_arg(model): cache})  # (1, T + new)
         if self.reuse_prompt:
             kept.keep(out, cache)
         self.last_stats = GenerationStats(

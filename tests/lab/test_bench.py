@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,11 @@ def test_script_measures_a_vocoder_and_piper(tmp_path: Path) -> None:
     assert 0 < rows["piper"]["metrics"]["rtf"] < 5
     assert rows["vocoder-lj"]["peak_rss_mb"] > 100  # the generator's weights are in it
     assert (tmp_path / "bench.png").stat().st_size > 0
+
+
+def test_setup_runs_in_a_thread_that_ends_and_hands_back_its_result_or_error() -> None:
+    from assistant.lab.bench.conversation import _in_a_thread
+
+    assert _in_a_thread(lambda: threading.current_thread().name) == "bench-setup"
+    with pytest.raises(ZeroDivisionError):
+        _in_a_thread(lambda: 1 / 0)

@@ -84,3 +84,19 @@ def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
     error = np.sum((joined - whole) ** 2) / np.sum(whole**2)
     assert error < 1e-8  # better than 80 dB: the seams are inaudible
     assert list(voice.sentence_pieces("...")) == []  # nothing to say, no pieces
+
+
+def test_warm_up_runs_both_networks_and_keeps_the_vocoders_pace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.tts import streaming
+
+    voice = Voice.load("lj")
+    voice.vocoder.pace.rtf = 0.123
+    ran: list[str] = []
+    infer, timed = voice.model.infer, streaming.timed
+    monkeypatch.setattr(voice.model, "infer", lambda *a: ran.append("model") or infer(*a))
+    monkeypatch.setattr(streaming, "timed", lambda *a: ran.append("vocoder") or timed(*a))
+    voice.warm_up()
+    assert ran == ["model", "vocoder"]
+    assert voice.vocoder.pace.rtf == 0.123  # the first call's slowness is not its pace

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from assistant.conversation.pipeline import Pipeline
     from assistant.events import TurnLatency
     from assistant.reply.engine import ReplyEngine
+
+T = TypeVar("T")
 
 
 class _NullSpeaker:
@@ -87,7 +89,7 @@ def _pipeline(config: BenchConfig) -> Metrics:
     from assistant.reply.history import History
     from assistant.reply.skills import Skills
 
-    voice = load_voice(config)
+    voice = _in_a_thread(lambda: load_voice(config))
     with tempfile.TemporaryDirectory() as folder:
         llm = EchoLLM(" ".join(config.paragraph), delay_s=0.02)  # a model writing 50 words/s
         engine = ReplyEngine(Skills(), llm, History(directory=Path(folder)))
@@ -186,11 +188,16 @@ def converse(
     from assistant.events import Listening, PipelineEvent
 
     recognizer = create_recognizer(asr)
-    voice = load_voice(config)
-    question, other = (
-        to_mono(voice.sentence_audio(text, "neutral", 1.0, 1.0), voice.sample_rate, 16000)
-        for text in (QUESTION, OTHER)
-    )
+
+    def voiced() -> tuple[Any, np.ndarray, np.ndarray]:
+        voice = load_voice(config)
+        question, other = (
+            to_mono(voice.sentence_audio(text, "neutral", 1.0, 1.0), voice.sample_rate, 16000)
+            for text in (QUESTION, OTHER)
+        )
+        return voice, question, other
+
+    voice, question, other = _in_a_thread(voiced)
     mic = _RecordedMic()
     turns = max(config.repeats, 5)
     with tempfile.TemporaryDirectory() as folder:
@@ -200,7 +207,7 @@ def converse(
             if isinstance(event, Listening):
                 listening.set()
 
-        engine = _engine(Path(folder), reuse_prompt, packed)
+        engine = _in_a_thread(lambda: _engine(Path(folder), reuse_prompt, packed))
         speaker = _ClockSpeaker()
         pipeline = Pipeline(engine, voice, speaker, seen)
         pipeline.start_listening(mic, Listener(Endpointer.from_config(asr), recognizer))  # type: ignore[arg-type]
@@ -229,6 +236,27 @@ def converse(
     metrics["silence_p95_s"] = float(np.percentile(silences, 95))
     metrics["turns_with_silence"] = float(sum(s > 0.02 for s in silences))
     return metrics
+
+
+def _in_a_thread(work: Callable[[], T]) -> T:
+    """`work()` run in a thread that then ends, as the app loads its voice and model: a thread
+    that ran torch keeps a team of OpenMP threads while it lives (see `cpu.own_threads`), and
+    one kept by the bench's own thread would slow the pipeline's threads as the app's are not."""
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(work())
+        except BaseException as e:  # raised again in the caller's thread
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="bench-setup")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return done[0]
 
 
 def _engine(history: Path, reuse_prompt: bool, packed: bool) -> ReplyEngine:
