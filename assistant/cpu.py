@@ -63,27 +63,30 @@ def own_threads(count: int) -> Iterator[None]:
         runtime.omp_set_num_threads(before)
 
 
-_runtime: list[ctypes.CDLL] = []  # torch's OpenMP runtime, once found
+_runtime: dict[str, ctypes.CDLL | None] = {}  # "torch": its OpenMP runtime or None, once known
 
 
 def _torch_openmp() -> ctypes.CDLL | None:
     """The OpenMP runtime torch loaded (Linux: from the process's memory map), or None (other
-    systems, or torch not loaded yet). Other libraries may bring their own copy (ctranslate2
-    does): theirs is not torch's."""
-    if _runtime:
-        return _runtime[0]
+    systems, or a torch without one). Other libraries may bring their own copy (ctranslate2
+    does): theirs is not torch's. Not looked for again once torch's libraries were seen."""
+    if "torch" in _runtime:
+        return _runtime["torch"]
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
-            files = {line.split()[-1] for line in maps if "/torch/lib/" in line}
+            files = sorted({line.split()[-1] for line in maps if "/torch/lib/" in line})
     except OSError:
-        files = set()
-    for file in sorted(files):
-        name = file.rsplit("/", 1)[-1]
-        if name.startswith(("libgomp", "libomp", "libiomp")):
+        files = []
+    found = None
+    for file in files:
+        if file.rsplit("/", 1)[-1].startswith(("libgomp", "libomp", "libiomp")):
             try:
-                _runtime.append(ctypes.CDLL(file))
-                return _runtime[0]
+                found = ctypes.CDLL(file)
+                break
             except OSError as e:
                 log.debug("cannot open %s: %s", file, e)
-    log.debug("no OpenMP runtime of torch's found: thread counts stay as torch set them")
-    return None
+    if found is None:
+        log.debug("no OpenMP runtime of torch's found: thread counts stay as torch set them")
+    if files:  # torch is loaded: the answer will not change
+        _runtime["torch"] = found
+    return found
