@@ -49,9 +49,14 @@ def own_threads(count: int) -> Iterator[None]:
     each region (hundreds in one token of the model) wakes its team from sleep: on 2 cores a
     token took 80 ms in the model's thread while another thread held a team of two, 41 ms with
     a team of one, 35 ms alone. torch.set_num_threads would also change it for threads started
-    later. The caller must have used torch in this thread already (its first use sets the
-    thread's count). `count` 0, or no OpenMP runtime found: nothing changes."""
-    runtime = _torch_openmp() if count > 0 else None
+    later. `count` 0, or no OpenMP runtime found: nothing changes."""
+    if count <= 0:
+        yield
+        return
+    import torch  # imported by the caller already
+
+    torch.get_num_threads()  # torch sets a thread's count on its first use: before ours
+    runtime = _torch_openmp()
     if runtime is None:
         yield
         return

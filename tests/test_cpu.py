@@ -43,10 +43,9 @@ def test_own_threads_sets_this_threads_torch_count_only() -> None:
     def other() -> None:
         seen["other thread meanwhile"] = torch.get_num_threads()
 
-    def model_thread() -> None:
-        torch.get_num_threads()  # torch's first use in a thread sets its count
+    def model_thread() -> None:  # torch's first use in a thread sets its count: not after ours
         with own_threads(1):
-            torch.ones(64, 64) @ torch.ones(64, 64)  # a parallel region does not reset it
+            torch.ones(64, 64) @ torch.ones(64, 64)
             seen["inside"] = torch.get_num_threads()
             meanwhile = threading.Thread(target=other)
             meanwhile.start()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import torch
 
+from assistant.cpu import own_threads
 from assistant.music import encoding
 from assistant.music.encoding import BAR, BOS, REST
 from assistant.music.model import MelodyConfig, MelodyLSTM, State
@@ -106,18 +105,6 @@ def _top_p(
     sorted_p = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
     choice = torch.multinomial(sorted_p / sorted_p.sum(), 1, generator=generator)
     return int(order[choice])
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Torch on one thread while sampling: a step's tensors are tiny, and a second thread
-    that has to wait for a busy core (speech being synthesised) makes it ten times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 UNITS = tuple(int(d * encoding.GRID) for d in encoding.DURATIONS)  # durations in grid steps
@@ -234,7 +221,7 @@ class Composer:
                 ]
             ]
         )
-        with _one_thread():
+        with own_threads(1):  # tiny steps: a team waiting for the voice's cores is 10x slower
             notes = self._sample(
                 _Sampler(self.model, labels), p, bars, generator, temperature, top_p
             )

@@ -197,7 +197,6 @@ class TransformersLLM:
         def run() -> None:
             import torch
 
-            torch.get_num_threads()  # torch sets a new thread's count on its first use: now
             try:
                 with self._lock, torch.inference_mode():
                     self._prefill_and_generate(model, kwargs, stop)
