@@ -1,5 +1,6 @@
 """Who goes first on a small CPU: background model work gives way while a reply's first audio
-is being made (what the user is waiting for), instead of halving its speed."""
+is being made (what the user is waiting for), instead of halving its speed; and a thread's own
+count of OpenMP threads for torch work that is many small steps (`own_threads`)."""
 
 from __future__ import annotations
 
