@@ -5,6 +5,7 @@ count of OpenMP threads for torch work that is many small steps (`own_threads`).
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import threading
 import time
@@ -69,30 +70,21 @@ def own_threads(count: int) -> Iterator[None]:
         runtime.omp_set_num_threads(before)
 
 
-_runtime: dict[str, ctypes.CDLL | None] = {}  # "torch": its OpenMP runtime or None, once known
-
-
+@functools.cache
 def _torch_openmp() -> ctypes.CDLL | None:
     """The OpenMP runtime torch loaded (Linux: from the process's memory map), or None (other
     systems, or a torch without one). Other libraries may bring their own copy (ctranslate2
-    does): theirs is not torch's. Not looked for again once torch's libraries were seen."""
-    if "torch" in _runtime:
-        return _runtime["torch"]
+    does): theirs is not torch's. Called once torch is imported, so the answer never changes."""
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
             files = sorted({line.split()[-1] for line in maps if "/torch/lib/" in line})
     except OSError:
         files = []
-    found = None
     for file in files:
         if file.rsplit("/", 1)[-1].startswith(("libgomp", "libomp", "libiomp")):
             try:
-                found = ctypes.CDLL(file)
-                break
+                return ctypes.CDLL(file)
             except OSError as e:
                 log.debug("cannot open %s: %s", file, e)
-    if found is None:
-        log.debug("no OpenMP runtime of torch's found: thread counts stay as torch set them")
-    if files:  # torch is loaded: the answer will not change
-        _runtime["torch"] = found
-    return found
+    log.debug("no OpenMP runtime of torch's found: thread counts stay as torch set them")
+    return None
