@@ -32,12 +32,13 @@ class Pace:
 
     def __init__(self, rtf: float, slower: float = 0.5, faster: float = 0.2) -> None:
         self.rtf, self.slower, self.faster = rtf, slower, faster
+        self.last = rtf  # the latest call's own pace
 
     def add(self, seconds: float, frames: int) -> None:
         if frames > 0:
-            measured = seconds / (frames * FRAME_S)
-            weight = self.slower if measured > self.rtf else self.faster
-            self.rtf = (1.0 - weight) * self.rtf + weight * measured
+            self.last = seconds / (frames * FRAME_S)
+            weight = self.slower if self.last > self.rtf else self.faster
+            self.rtf = (1.0 - weight) * self.rtf + weight * self.last
 
 
 def plan(

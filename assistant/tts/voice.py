@@ -147,11 +147,14 @@ class Voice:
     def warm_up(self) -> None:
         """Make one short sentence for nobody: each network's first call prepares its kernels
         (about 1.5 s of the acoustic model and 0.7 s of HiFi-GAN V1 on 2 cores), which the first
-        reply would otherwise wait for. The vocoder's pace is left as it was: a first call is no
-        measure of it."""
-        pace = self.vocoder.pace.rtf
-        self.sentence_audio("Hello there.")
-        self.vocoder.pace.rtf = pace
+        reply would otherwise wait for. Its audio is made twice: a first call is no measure of
+        the vocoder's pace, the second is, so the first reply's pieces are sized to it rather
+        than to a guess (with V1's guess the first sentence is made whole before it sounds)."""
+        mel = self._mel("Hello there.", "neutral", 1.0, 1.0)
+        assert mel is not None
+        self.vocoder(mel)
+        self.vocoder(mel)
+        self.vocoder.pace.rtf = self.vocoder.pace.last
 
     def sentence_audio(
         self, sentence: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0

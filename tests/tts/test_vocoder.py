@@ -10,7 +10,9 @@ import torch
 
 from assistant.asr.whisper import WhisperRecognizer
 from assistant.lab.scoring import wer
+from assistant.onnx import OnnxError
 from assistant.tts import features
+from assistant.tts import vocoder as vocoder_module
 from assistant.tts.vocoder import (
     Generator,
     Vocoder,
@@ -63,6 +65,32 @@ def test_call_shapes_and_range(untrained: Vocoder) -> None:
     assert vocoder(mel.unsqueeze(0).repeat(3, 1, 1)).shape == (3, 5 * features.HOP)
     with pytest.raises(ValueError, match="80"):
         vocoder(torch.zeros(40, 5))
+
+
+def in_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vocoders made from here on cannot build their graph (as if onnx were missing)."""
+
+    def missing(*args: object) -> None:
+        raise OnnxError("onnx is missing; pip install onnx")
+
+    monkeypatch.setattr(vocoder_module, "as_graph", missing)
+
+
+def test_the_onnx_graph_is_the_generator(lj_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """V1 runs in onnxruntime as its own graph (the torch weights let go), and gives the torch
+    network's samples for a real recording's mel, alone and in a batch of another length."""
+    vocoder = Vocoder.load("lj")
+    assert vocoder.session is not None and vocoder.generator is None
+    in_torch(monkeypatch)
+    reference = Vocoder.load("lj")
+    assert reference.session is None  # what a missing onnx leaves: the voice still speaks
+    clip = sorted((lj_dir / "wavs").glob("*.flac"))[0]
+    mel = features.mel_spectrogram(features.load_audio(clip))[:, :120]  # (80, 120)
+    ours, theirs = vocoder(mel), reference(mel)
+    assert np.abs(ours - theirs).max() < 1e-4
+    assert np.abs(theirs).max() > 0.1  # real speech, not silence
+    batch = torch.stack([mel[:, :37], mel[:, 50:87]])  # (2, 80, 37): another length
+    assert np.abs(vocoder(batch) - reference(batch)).max() < 1e-4
 
 
 def test_measure_rtf_is_positive(untrained: Vocoder) -> None:

@@ -86,17 +86,22 @@ def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
     assert list(voice.sentence_pieces("...")) == []  # nothing to say, no pieces
 
 
-def test_warm_up_runs_both_networks_and_keeps_the_vocoders_pace(
+def test_warm_up_runs_both_networks_and_measures_the_vocoders_pace(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assistant.tts import streaming
 
     voice = Voice.load("lj")
-    voice.vocoder.pace.rtf = 0.123
     ran: list[str] = []
-    infer, timed = voice.model.infer, streaming.timed
+    infer, add = voice.model.infer, voice.vocoder.pace.add
+    rtfs = iter([5.0, 0.05])  # the first call slow (it prepares kernels), the second not
+
+    def timed(seconds: float, frames: int) -> None:
+        ran.append("vocoder")
+        add(next(rtfs) * frames * streaming.FRAME_S, frames)
+
     monkeypatch.setattr(voice.model, "infer", lambda *a: ran.append("model") or infer(*a))
-    monkeypatch.setattr(streaming, "timed", lambda *a: ran.append("vocoder") or timed(*a))
+    monkeypatch.setattr(voice.vocoder.pace, "add", timed)
     voice.warm_up()
-    assert ran == ["model", "vocoder"]
-    assert voice.vocoder.pace.rtf == 0.123  # the first call's slowness is not its pace
+    assert ran == ["model", "vocoder", "vocoder"]
+    assert voice.vocoder.pace.rtf == pytest.approx(0.05)  # the second call's pace, not the first's
