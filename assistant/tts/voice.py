@@ -149,7 +149,8 @@ class Voice:
         (about 1.5 s of the acoustic model and 0.7 s of HiFi-GAN V1 on 2 cores), which the first
         reply would otherwise wait for. Its audio is made twice: a first call is no measure of
         the vocoder's pace, the second is, so the first reply's pieces are sized to it rather
-        than to a guess (with V1's guess the first sentence is made whole before it sounds)."""
+        than to a guess (with V1's guess a first piece of 1.45 s of audio took 0.67 s to make;
+        sized to the measured pace, 0.59 s of audio in 0.32 s)."""
         mel = self._mel("Hello there.", "neutral", 1.0, 1.0)
         assert mel is not None
         self.vocoder(mel)
