@@ -21,6 +21,7 @@ class Item:
     path: Path
     speaker: int
     n_frames: int
+    rate: float = 1.0  # how much faster than the speaker's own pace (a sped-up clip's tempo)
 
 
 class Utterances:
@@ -35,7 +36,12 @@ class Utterances:
     ) -> None:
         _, records = read_manifest(data_dir)
         self.items = [
-            Item(data_dir / r["path"], SPEAKERS.index(r["speaker"]), int(r["n_frames"]))
+            Item(
+                data_dir / r["path"],
+                SPEAKERS.index(r["speaker"]),
+                int(r["n_frames"]),
+                float(r.get("tempo", 1.0)),
+            )
             for r in records
             if r["split"] == split and r["speaker"] in speakers and r["n_frames"] <= max_frames
         ]
@@ -83,7 +89,8 @@ def collate(data: Utterances, items: list[Item], rng: random.Random) -> dict[str
     """Pad a list of utterances into a batch (B, ...) the model's `losses` understands."""
     emotion, intensity = sample_emotions(rng, len(items))
     batch = pad([data.load(it) for it in items], [it.speaker for it in items])
-    return {**batch, "emotion": emotion, "intensity": intensity}
+    rate = torch.tensor([it.rate for it in items])
+    return {**batch, "emotion": emotion, "intensity": intensity, "rate": rate}
 
 
 def pad(utts: list[dict[str, np.ndarray]], speakers: list[int]) -> dict[str, Tensor]:

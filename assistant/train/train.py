@@ -32,6 +32,8 @@ LOSS_WEIGHTS = {
     "align": 1.0,
 }
 
+NEW_PARTS = {"rate.weight"}  # weights a fine-tune may add to a voice (ModelConfig.rate_input)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -126,7 +128,7 @@ def train(cfg: TrainConfig) -> AcousticModel:
         mconfig = state["config"]
     elif cfg.init_from and (cfg.init_from.parent / "voice.json").exists():  # a voice's own
         voice = json.loads((cfg.init_from.parent / "voice.json").read_text(encoding="utf-8"))
-        mconfig = ModelConfig.from_dict(voice["model"])
+        mconfig = replace(ModelConfig.from_dict(voice["model"]), **cfg.model)
     else:
         mconfig = replace(model_config_from_data(cfg.data), **cfg.model)
     torch.manual_seed(cfg.seed)  # same initial weights on every rank
@@ -143,8 +145,11 @@ def train(cfg: TrainConfig) -> AcousticModel:
     elif cfg.init_from:
         from safetensors.torch import load_file  # not tts.voice: training skips the frontend
 
-        model.load_state_dict({k: v.float() for k, v in load_file(str(cfg.init_from)).items()})
-        log.info("initialised from %s", cfg.init_from)
+        weights = {k: v.float() for k, v in load_file(str(cfg.init_from)).items()}
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+        if unexpected or set(missing) - NEW_PARTS:  # only a part the voice never had may start
+            raise ValueError(f"{cfg.init_from} does not fit: {missing=} {unexpected=}")
+        log.info("initialised from %s (new: %s)", cfg.init_from, ", ".join(missing) or "none")
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model)

@@ -60,6 +60,9 @@ class ModelConfig:
     dropout: float = 0.1
     dec_window: int = 64  # decoder self-attention sees ±this many frames
     align_dim: int = 80
+    # the decoder also sees the speaking rate (ln rate, per utterance): trained on fast speech
+    # it renders short phonemes as fast speech does, and at 1x it adds nothing
+    rate_input: bool = False
     # per-speaker statistics of ln f0 (voiced) and ln energy, for normalising pitch and energy
     logf0_mean: tuple[float, ...] = (5.28, 4.85)
     logf0_std: tuple[float, ...] = (0.29, 0.32)
@@ -264,6 +267,9 @@ class AcousticModel(nn.Module):
         self.pitch_embed = nn.Conv1d(1, d, 3, padding=1)
         self.energy_embed = nn.Conv1d(1, d, 3, padding=1)
         self.frame_pos = nn.Linear(2, d)  # where a frame sits inside its token
+        if c.rate_input:
+            self.rate = nn.Linear(1, d, bias=False)  # ln rate → the decoder; 0 at 1x
+            nn.init.zeros_(self.rate.weight)  # a voice without it speaks as before at every rate
         self.decoder = Stack(c, c.dec_layers, 0.0)  # frame level: dropout costs more than it helps
         self.to_mel = nn.Linear(d, c.n_mels)
         self.postnet = nn.Sequential(
@@ -297,15 +303,20 @@ class AcousticModel(nn.Module):
         return self.duration(x, pad), self.pitch(x, pad), self.energy(x, pad)
 
     def decode(
-        self, h: Tensor, pitch: Tensor, energy: Tensor, durations: Tensor, frame_offset: int = 0
+        self,
+        h: Tensor,
+        pitch: Tensor,
+        energy: Tensor,
+        durations: Tensor,
+        frame_offset: int = 0,
+        rate: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         """Token states + prosody → expanded → decoder → (mel before, after postnet) (B, T, 80)."""
         x = h + self.pitch_embed(pitch[:, None, :]).transpose(1, 2)
         x = x + self.energy_embed(energy[:, None, :]).transpose(1, 2)
         frames, lengths = expand(x, durations)
-        return self.decode_frames(
-            frames, self.frame_features(durations, frames.shape[1]), lengths, frame_offset
-        )
+        feats = self.frame_features(durations, frames.shape[1])
+        return self.decode_frames(frames, feats, lengths, frame_offset, rate)
 
     def frame_features(self, durations: Tensor, t: int) -> Tensor:
         """(fraction through the token, ln token length) per frame: (B, T, 2)."""
@@ -318,15 +329,23 @@ class AcousticModel(nn.Module):
         return torch.stack([fraction, torch.log(length)], dim=-1)
 
     def decode_frames(
-        self, frames: Tensor, feats: Tensor, lengths: Tensor, frame_offset: int | Tensor = 0
+        self,
+        frames: Tensor,
+        feats: Tensor,
+        lengths: Tensor,
+        frame_offset: int | Tensor = 0,
+        rate: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """Frame states (B, T, C) → mel (B, T, 80) before and after the postnet."""
+        """Frame states (B, T, C) → mel (B, T, 80) before and after the postnet; `rate` (B,)
+        is each utterance's speaking rate (1 when None; only a `rate_input` model sees it)."""
         _, t, d = frames.shape
         offset = torch.as_tensor(frame_offset, device=frames.device).reshape(-1, 1)
         positions = (
             torch.arange(t, device=frames.device)[None, :] + offset
         )  # true frame index in the utterance
         x = frames + sinusoids(positions, d) + self.frame_pos(feats)
+        if self.config.rate_input and rate is not None:
+            x = x + self.rate(torch.log(rate.to(x.dtype))[:, None])[:, None, :]
         pad = lengths_to_pad(lengths, t)
         idx = torch.arange(t, device=frames.device)
         band = (idx[None, :] - idx[:, None]).abs() > self.config.dec_window  # (T, T)
@@ -374,15 +393,17 @@ class AcousticModel(nn.Module):
         durations = scale_durations(torch.exp(log_dur) - 1.0, talking, rate).masked_fill(pad, 0)
         if int(durations.sum()) == 0:
             durations[0, 0] = 1
+        pace = torch.tensor([float(rate)], device=dev)
         if emotion == 0 or intensity <= 0:
-            return self.decode(h, pitch, energy, durations)[1][0].T
+            return self.decode(h, pitch, energy, durations, rate=pace)[1][0].T
         _, pitch0, energy0 = self.predict_prosody(h, pad, torch.zeros_like(spk), strength)
         stats = speaker_stats(self.config, spk)  # (1, 4)
         known = (pitched.to(dev) if pitched is not None else ~pad[0])[None]  # (1, N)
         row = emotion_rows(self.config, feeling, strength)
         target = emotion_pitch(pitch0, known, row[:, 0], row[:, 1], stats[:, 1])
         level = float((energy - energy0).mean() * stats[0, 3])  # ln of the magnitude ratio
-        mel = self.decode(h, torch.where(known, target, pitch0), energy0, durations)[1][0].T
+        shaped = torch.where(known, target, pitch0)
+        mel = self.decode(h, shaped, energy0, durations, rate=pace)[1][0].T
         return mel + level
 
     # -- training ---------------------------------------------------------------------------
@@ -422,6 +443,7 @@ class AcousticModel(nn.Module):
             feats.gather(1, take.expand(-1, -1, 2)),
             lengths,
             start,
+            batch.get("rate"),
         )
         target = mel.gather(1, take.expand(-1, -1, mel.shape[2]))
         valid = (~lengths_to_pad(lengths, window.shape[1]))[..., None].float()
@@ -462,7 +484,7 @@ class AcousticModel(nn.Module):
         pitch, energy, _ = self.token_prosody(batch, hard)
         frames = self.aligned_frames(h, pitch, energy, hard)
         feats = self.frame_features(hard.sum(1).long(), mel.shape[1])
-        return self.decode_frames(frames, feats, n_mel)[1]
+        return self.decode_frames(frames, feats, n_mel, rate=batch.get("rate"))[1]
 
     def token_prosody(
         self, batch: dict[str, Tensor], hard: Tensor

@@ -1,6 +1,8 @@
 """Training: resumable checkpoints, loss curves, a voice export, DDP processes staying in sync."""
 
 import os
+import random
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -9,8 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from assistant.train import data as train_data
+from assistant.train.batches import Utterances, collate
 from assistant.train.train import TrainConfig, export, load_checkpoint, train
 from assistant.tts.voice import Voice
+from tests.conftest import TINY_LJ_IDS
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = {"d_model": 32, "n_heads": 2, "enc_layers": 1, "dec_layers": 1, "align_dim": 16}
@@ -118,3 +123,75 @@ def test_an_unknown_module_to_train_is_an_error(tiny_cache: Path, tmp_path: Path
     )
     with pytest.raises(ValueError, match="decodr"):
         train(cfg)
+
+
+@pytest.fixture(scope="module")
+def fast_cache(
+    tiny_cache: Path, shared_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The tiny cache plus each training clip spoken twice as fast."""
+    out = tmp_path_factory.mktemp("fast") / "voice-data"
+    shutil.copytree(tiny_cache, out)
+    cfg = train_data.PrepareConfig(
+        out=out,
+        shared=shared_dir,
+        hours=0.005,
+        lj_ids=TINY_LJ_IDS,
+        joe_limit=3,
+        progress=False,
+        tempos=(2.0,),
+    )
+    train_data.prepare(cfg)
+    return out
+
+
+def test_a_rate_fine_tune_learns_the_rate_from_the_fast_clips(
+    fast_cache: Path, tmp_path: Path
+) -> None:
+    data = Utterances(fast_cache)
+    assert {it.rate for it in data.items} == {1.0, 2.0}
+    batch = collate(data, data.items, random.Random(0))
+    assert batch["rate"].tolist() == [it.rate for it in data.items]
+
+    cfg = TrainConfig(data=fast_cache, out=tmp_path / "base", steps=1, batch=2, crop=32, model=TINY)
+    train(cfg)
+    folder = export(tmp_path / "base" / "checkpoint.pt", tmp_path / "voices" / "base", "lj")
+    learning = ("decoder", "to_mel", "postnet", "frame_pos", "aligner", "rate")
+    tune = replace(
+        cfg,
+        out=tmp_path / "tune",
+        steps=4,
+        model={"rate_input": True},
+        init_from=folder / "model.safetensors",
+        train_only=learning,
+    )
+    train(tune)
+    after = load_checkpoint(tmp_path / "tune" / "checkpoint.pt")
+    assert after["config"].rate_input
+    # it starts at zero and only a fast clip's ln rate gives it a gradient
+    assert float(after["model"]["rate.weight"].abs().sum()) > 0.0
+    start = {
+        k: v.half().float()
+        for k, v in load_checkpoint(tmp_path / "base" / "checkpoint.pt")["model"].items()
+    }
+    changed = {
+        k.split(".")[0]
+        for k, v in after["model"].items()
+        if k not in start or not torch.equal(v, start[k])
+    }
+    assert changed == set(learning)
+    voice = Voice.load(export(tmp_path / "tune" / "checkpoint.pt", tmp_path / "voices" / "t", "lj"))
+    assert voice.model.config.rate_input
+
+
+def test_weights_that_do_not_fit_the_model_are_refused(tiny_cache: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    cfg = TrainConfig(data=tiny_cache, out=tmp_path / "base", steps=1, batch=2, crop=32, model=TINY)
+    train(cfg)
+    folder = export(tmp_path / "base" / "checkpoint.pt", tmp_path / "voices" / "base", "lj")
+    weights = load_file(str(folder / "model.safetensors"))
+    del weights["to_mel.weight"]  # a part the model needs, not one a fine-tune may add
+    save_file(weights, str(folder / "model.safetensors"))
+    with pytest.raises(ValueError, match=r"to_mel\.weight"):
+        train(replace(cfg, out=tmp_path / "tune", init_from=folder / "model.safetensors"))

@@ -130,7 +130,9 @@ def test_an_emotion_s_pitch_follows_its_rule_whatever_the_predictor_learned(
     given: list[torch.Tensor] = []
     real_decode = model.decode
     monkeypatch.setattr(
-        model, "decode", lambda h, p, *rest: given.append(p[0]) or real_decode(h, p, *rest)
+        model,
+        "decode",
+        lambda h, p, *rest, **kw: given.append(p[0]) or real_decode(h, p, *rest, **kw),
     )
     ids = batch_of(tiny_cache, 1)["ids"][0]
     pitched = torch.arange(len(ids)) % 3 == 0
@@ -169,3 +171,26 @@ def test_a_corrupt_voice_is_a_clear_error(tmp_path: Path) -> None:
         Voice.load(folder)
     with pytest.raises(VoiceError, match="no voice 'nosuch'"):
         Voice.load("nosuch")
+
+
+def test_the_rate_input_starts_silent_and_then_acts_above_one_times_only(
+    tiny_cache: Path, tmp_path: Path
+) -> None:
+    """A voice given the rate input speaks exactly as before until it learns; once its weights
+    move, the rate changes the mel at 2x and still nothing at 1x (ln 1 = 0, no bias)."""
+    torch.manual_seed(0)
+    plain = AcousticModel(TINY).eval()
+    rated = AcousticModel(replace(TINY, rate_input=True)).eval()
+    missing, unexpected = rated.load_state_dict(plain.state_dict(), strict=False)
+    assert missing == ["rate.weight"] and not unexpected
+    ids = batch_of(tiny_cache, 1)["ids"][0]
+    for rate in (1.0, 2.0):
+        assert torch.equal(rated.infer(ids, 0, rate=rate), plain.infer(ids, 0, rate=rate))
+    with torch.no_grad():
+        torch.nn.init.normal_(rated.rate.weight, std=1.0)
+    assert torch.equal(rated.infer(ids, 0, rate=1.0), plain.infer(ids, 0, rate=1.0))
+    fast = rated.infer(ids, 0, rate=2.0)
+    assert fast.shape == plain.infer(ids, 0, rate=2.0).shape  # durations as before
+    assert not torch.allclose(fast, plain.infer(ids, 0, rate=2.0), atol=1e-3)
+    folder = export_voice(rated, tmp_path / "rated", "rated", 0, "lj")  # and it travels
+    assert Voice.load(folder).model.config.rate_input

@@ -125,10 +125,14 @@ def _decoded_durations(voice: Voice, rates: list[float]) -> list[tuple[torch.Ten
     decode = voice.model.decode
 
     def spy(
-        h: torch.Tensor, pitch: torch.Tensor, energy: torch.Tensor, durations: torch.Tensor
+        h: torch.Tensor,
+        pitch: torch.Tensor,
+        energy: torch.Tensor,
+        durations: torch.Tensor,
+        **rest: Any,
     ) -> Any:
         seen.append((pitch[0].clone(), energy[0].clone(), durations[0].clone()))
-        return decode(h, pitch, energy, durations)
+        return decode(h, pitch, energy, durations, **rest)
 
     voice.model.decode = spy  # type: ignore[method-assign,assignment]
     try:
