@@ -60,8 +60,8 @@ class ModelConfig:
     dropout: float = 0.1
     dec_window: int = 64  # decoder self-attention sees ±this many frames
     align_dim: int = 80
-    # the decoder also sees the speaking rate (ln rate, per utterance): trained on fast speech
-    # it renders short phonemes as fast speech does, and at 1x it adds nothing
+    # the decoder also sees the speaking rate (ln rate, per utterance), so a fine-tune on fast
+    # clips (prepare_data --tempo) can learn how short phonemes sound; at 1x it adds nothing
     rate_input: bool = False
     # per-speaker statistics of ln f0 (voiced) and ln energy, for normalising pitch and energy
     logf0_mean: tuple[float, ...] = (5.28, 4.85)
@@ -269,7 +269,7 @@ class AcousticModel(nn.Module):
         self.frame_pos = nn.Linear(2, d)  # where a frame sits inside its token
         if c.rate_input:
             self.rate = nn.Linear(1, d, bias=False)  # ln rate → the decoder; 0 at 1x
-            nn.init.zeros_(self.rate.weight)  # a voice without it speaks as before at every rate
+            nn.init.zeros_(self.rate.weight)  # silent at first: the voice speaks as before
         self.decoder = Stack(c, c.dec_layers, 0.0)  # frame level: dropout costs more than it helps
         self.to_mel = nn.Linear(d, c.n_mels)
         self.postnet = nn.Sequential(
