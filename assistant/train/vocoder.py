@@ -10,6 +10,7 @@ a checkpoint holds only tensors and numbers, so it loads with `torch.load(weight
 from __future__ import annotations
 
 import copy
+import io
 import json
 import logging
 import math
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from assistant import EMOTIONS
+from assistant import EMOTIONS, paths
 from assistant.train import batches
 from assistant.train.cache import load_utterance, read_meta
 from assistant.train.discriminators import (
@@ -51,10 +52,9 @@ def save_pair(folder: Path, name: str, mel: torch.Tensor, audio: np.ndarray) -> 
     """One pair as `name`.npz, written whole or not at all (a killed run leaves no torn file)."""
     frames = min(mel.shape[-1], len(audio) // features.HOP)
     pcm = np.clip(audio[: frames * features.HOP], -1.0, 1.0) * 32767.0
-    part = folder / f"{name}.npz.part"
-    with part.open("wb") as f:
-        np.savez(f, mel=mel[:, :frames].numpy().astype(np.float16), audio=pcm.astype(np.int16))
-    part.replace(folder / f"{name}.npz")
+    buffer = io.BytesIO()
+    np.savez(buffer, mel=mel[:, :frames].numpy().astype(np.float16), audio=pcm.astype(np.int16))
+    paths.atomic_write(folder / f"{name}.npz", buffer.getvalue())
 
 
 def teacher_pairs(
