@@ -207,13 +207,18 @@ class Voice:
         )
 
     def stream(
-        self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        content: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        whole: bool = False,
     ) -> Iterator[np.ndarray]:
         """Audio a sentence at a time (each followed by a short pause), lazily; the first
         sentence comes in pieces (`sentence_pieces`), so playing can start before it is all
-        made."""
+        made, unless `whole`."""
         pause = np.zeros(int(SENTENCE_PAUSE * self.sample_rate / _checked(rate)), np.float32)
-        started = False
+        started = whole
         for start, end in text.sentence_spans(content):
             sentence = content[start:end]
             if started:
@@ -231,9 +236,17 @@ class Voice:
             yield pause
 
     def synthesize(
-        self, content: str, emotion: str = "neutral", intensity: float = 1.0, rate: float = 1.0
+        self,
+        content: str,
+        emotion: str = "neutral",
+        intensity: float = 1.0,
+        rate: float = 1.0,
+        whole: bool = False,
     ) -> tuple[np.ndarray, int]:
-        chunks = list(self.stream(content, emotion, intensity, rate))
+        """All of `content`'s audio. `whole`: every sentence vocoded in one piece, so the same
+        input gives the same samples on every run (streamed pieces follow the vocoder's
+        measured pace and join the whole within 60 dB, not bit for bit)."""
+        chunks = list(self.stream(content, emotion, intensity, rate, whole))
         audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return audio, self.sample_rate
 

@@ -74,6 +74,20 @@ def test_intensity_zero_is_neutral_and_emotions_differ(voice: Voice) -> None:
     assert len(sad) > len(happy)  # sad is slower
 
 
+def test_whole_synthesis_gives_the_same_samples_every_run(voice: Voice) -> None:
+    # what evaluate_emotions relies on to check that intensity 0 is neutral bit for bit:
+    # streamed pieces follow the vocoder's measured pace, so they may differ run to run
+    text = "Two sentences to say. The second one is not streamed either."
+    neutral, rate = voice.synthesize(text, whole=True)
+    assert rate == voice.sample_rate
+    assert np.array_equal(voice.synthesize(text, whole=True)[0], neutral)
+    assert np.array_equal(voice.synthesize(text, "calm", 0.0, whole=True)[0], neutral)
+    streamed = voice.synthesize(text)[0]
+    assert len(streamed) == len(neutral)
+    calm = voice.synthesize(text, "calm", whole=True)[0]
+    assert not np.array_equal(calm[: len(neutral)], neutral)
+
+
 def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
     sentence = "The robot worked all night to fix the old shed with planks and nails."
     whole = voice.sentence_audio(sentence, "happy", 0.7)
