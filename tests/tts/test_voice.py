@@ -96,7 +96,9 @@ def test_a_sentence_in_pieces_sounds_the_same_as_whole(voice: Voice) -> None:
     joined = np.concatenate(pieces)
     assert joined.shape == whole.shape
     error = np.sum((joined - whole) ** 2) / np.sum(whole**2)
-    assert error < 1e-8  # better than 80 dB: the seams are inaudible
+    # 60 dB, as issue #18 asks: the seams are inaudible. The piece plan follows the vocoder's
+    # measured pace, so the figure moves with load (2.6e-8 seen on a busy machine)
+    assert error < 1e-6
     assert list(voice.sentence_pieces("...")) == []  # nothing to say, no pieces
 
 
