@@ -34,6 +34,7 @@ from assistant.train.discriminators import (
 )
 from assistant.tts import features
 from assistant.tts.fast_vocoder import (
+    GROWN,
     FastVocoder,
     FastVocoderConfig,
     FastVocoderNet,
@@ -297,7 +298,7 @@ def train(
         history = json.loads((run / "history.json").read_text())
         log.info("resumed at step %d", step)
     elif init is not None:
-        net.load_state_dict(FastVocoder.load(init).net.state_dict())
+        start_from(net, init)
         step = int(json.loads((init / "vocoder.json").read_text()).get("steps", 0))
         log.info("starting from %s (step %d)", init, step)
     segments = Segments(data, settings.frames, seed=settings.seed + step, voice=settings.voice)
@@ -354,6 +355,16 @@ def train(
     _checkpoint(run, net, opt, step, history, judges, judges_opt)
     FastVocoder(net.cpu()).save(run / "export", {"steps": step, "settings": _plain(settings)})
     return run / "export"
+
+
+def start_from(net: FastVocoderNet, folder: Path) -> None:
+    """`net` takes an exported vocoder's weights. A net with a wide head may start from one
+    without (the head adds nothing until trained); any other difference is an error."""
+    state = FastVocoder.load(folder).net.state_dict()
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    wrong = [k for k in missing if not k.startswith(GROWN)] + list(unexpected)
+    if wrong:
+        raise ValueError(f"{folder} does not fit this vocoder's shape: {', '.join(wrong)}")
 
 
 def snapshot(net: FastVocoderNet, folder: Path, step: int) -> None:

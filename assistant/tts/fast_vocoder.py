@@ -40,6 +40,7 @@ class FastVocoderConfig:
     max_log_magnitude: float = (
         6.0  # exp(6) ≈ 400: louder than any real frame; keeps early steps sane
     )
+    head_hidden: int = 0  # > 0: a GELU layer this wide beside the linear head (`WideHead`)
 
 
 class ConvNeXtBlock(nn.Module):
@@ -59,6 +60,29 @@ class ConvNeXtBlock(nn.Module):
         return x + (self.scale * y).transpose(1, 2)
 
 
+class WideHead(nn.Module):
+    """A GELU layer beside the linear head, added to its output (B, T, C) → (B, T, 3 * 513).
+
+    A linear layer alone keeps the 1,539 outputs of a frame (log magnitude, phase as x, y) in a
+    `channels`-dimensional subspace: V1's spectra projected onto the best 256-dimensional one
+    score DNSMOS 2.38 (V1 2.98), onto a 1,024-dimensional one 2.99 (`lj`, 8 sentences) — the
+    phase needs the room. Its output layer starts at zero, so a trained vocoder grows one
+    without changing what it says."""
+
+    def __init__(self, channels: int, outputs: int, hidden: int) -> None:
+        super().__init__()
+        self.up = nn.Linear(channels, hidden)
+        self.out = nn.Linear(hidden, outputs)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(nn.functional.gelu(self.up(x)))
+
+
+GROWN = "wide."  # the parameters a vocoder without a wide head lacks
+
+
 class FastVocoderNet(nn.Module):
     """log mel (B, 80, T) → waveform (B, T * 256)."""
 
@@ -73,6 +97,9 @@ class FastVocoderNet(nn.Module):
         self.norm_out = nn.LayerNorm(cfg.channels)
         self.bins = features.N_FFT // 2 + 1
         self.head = nn.Linear(cfg.channels, 3 * self.bins)  # log magnitude, phase as (x, y)
+        self.wide = (
+            WideHead(cfg.channels, 3 * self.bins, cfg.head_hidden) if cfg.head_hidden else None
+        )
         self.window: torch.Tensor
         self.register_buffer("window", torch.hann_window(features.N_FFT), persistent=False)
 
@@ -82,7 +109,9 @@ class FastVocoderNet(nn.Module):
         x = self.norm_in(x.transpose(1, 2)).transpose(1, 2)
         for block in self.blocks:
             x = block(x)
-        out = self.head(self.norm_out(x.transpose(1, 2))).transpose(1, 2)  # (B, 3 * 513, T)
+        x = self.norm_out(x.transpose(1, 2))  # (B, T, C)
+        out = self.head(x) if self.wide is None else self.head(x) + self.wide(x)
+        out = out.transpose(1, 2)  # (B, 3 * 513, T)
         log_mag, px, py = out.split(self.bins, dim=1)  # each (B, 513, T)
         magnitude = torch.exp(log_mag.clamp(max=self.config.max_log_magnitude))
         norm = torch.sqrt(px.square() + py.square() + 1e-9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -213,6 +214,33 @@ def test_a_new_machine_resumes_from_the_exported_weights(tmp_path: Path) -> None
     assert int(state["step"]) == 30
 
 
+def test_a_wide_head_grows_from_a_trained_vocoder_without_changing_it(tmp_path: Path) -> None:
+    """`--head-hidden`: the GELU layer beside the linear head starts silent, then learns."""
+    FastVocoder(FastVocoderNet(TINY)).save(tmp_path / "narrow", {"steps": 5})
+    narrow = FastVocoder.load(tmp_path / "narrow")
+    wide_config = dataclasses.replace(TINY, head_hidden=64)
+    wide = FastVocoderNet(wide_config)
+    training.start_from(wide, tmp_path / "narrow")
+    mel = torch.randn(features.N_MELS, 20)
+    assert np.abs(FastVocoder(wide)(mel) - narrow(mel)).max() == 0.0
+    made = training.teacher_pairs(
+        paths.shipped_voices_dir() / "lj", ["A short one to learn from."], tmp_path / "pairs"
+    )
+    assert made == 1
+    settings = training.TrainSettings(
+        steps=8, batch=2, frames=16, lr=1e-3, warmup=1, threads=1, config=wide_config
+    )
+    export = training.train(
+        [tmp_path / "pairs"], tmp_path / "run", settings, init=tmp_path / "narrow"
+    )
+    grown = FastVocoder.load(export)
+    assert grown.net.config.head_hidden == 64 and grown.net.wide is not None
+    assert grown.net.wide.out.weight.abs().max() > 0  # it learned
+    assert np.abs(grown(mel) - narrow(mel)).max() > 1e-4
+    with pytest.raises(ValueError, match="does not fit"):  # wide → narrow loses a part
+        training.start_from(FastVocoderNet(TINY), export)
+
+
 def test_snapshots_keep_the_weights_of_their_step_while_training_goes_on(
     tmp_path: Path,
 ) -> None:
@@ -281,8 +309,9 @@ def test_the_shipped_fast_vocoder_speaks_both_voices_intelligibly(
     sentence = "The old keeper climbed the tower and lit the great lamp."
     for name in ("lj", "joe"):
         voice = Voice.load(name, vocoder="fast")
-        own = {"lj": "fast", "joe": "fast-joe"}[name]  # joe has a fine-tuned one of its own
-        assert isinstance(voice.vocoder, FastVocoder) and voice.vocoder.name == own
+        # each has one fine-tuned to it; lj's with the wide head
+        assert isinstance(voice.vocoder, FastVocoder) and voice.vocoder.name == f"fast-{name}"
+        assert (voice.vocoder.net.wide is not None) == (name == "lj")
         audio = voice.sentence_audio(sentence)
         heard = recognizer.transcribe(audio, voice.sample_rate)
         assert wer([sentence], [heard]) <= 0.2, (name, heard)
