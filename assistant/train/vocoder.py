@@ -375,10 +375,26 @@ def snapshot(net: FastVocoderNet, folder: Path, step: int) -> None:
     log.info("snapshot %s", folder)
 
 
-def export_checkpoint(run: Path, out: Path, config: FastVocoderConfig) -> int:
-    """The weights of run/last.pt as a shippable fp16 folder; returns the step."""
+def config_of(weights: dict[str, torch.Tensor]) -> FastVocoderConfig:
+    """The shape of the network these weights belong to (a checkpoint holds only tensors)."""
+    channels, n_mels, kernel = weights["embed.weight"].shape
+    blocks = sum(1 for k in weights if k.startswith("blocks.") and k.endswith(".scale"))
+    wide = weights.get("wide.up.weight")
+    return FastVocoderConfig(
+        n_mels=n_mels,
+        channels=channels,
+        blocks=blocks,
+        kernel=kernel,
+        expand=weights["blocks.0.up.weight"].shape[0] // channels,
+        head_hidden=0 if wide is None else wide.shape[0],
+    )
+
+
+def export_checkpoint(run: Path, out: Path) -> int:
+    """The weights of run/last.pt as a shippable fp16 folder (its shape read from them);
+    returns the step."""
     state = torch.load(run / "last.pt", weights_only=True, map_location="cpu")
-    net = FastVocoderNet(config)
+    net = FastVocoderNet(config_of(state["model"]))
     net.load_state_dict(state["model"])
     FastVocoder(net).save(out, {"steps": int(state["step"])})
     return int(state["step"])

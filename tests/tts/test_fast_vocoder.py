@@ -207,7 +207,8 @@ def test_a_new_machine_resumes_from_the_exported_weights(tmp_path: Path) -> None
     settings = training.TrainSettings(steps=20, batch=2, frames=16, threads=1, config=TINY)
     training.train([tmp_path / "pairs"], tmp_path / "run", settings)
     folder = tmp_path / "shipped"
-    assert training.export_checkpoint(tmp_path / "run", folder, TINY) == 20
+    assert training.export_checkpoint(tmp_path / "run", folder) == 20
+    assert FastVocoder.load(folder).net.config == TINY  # its shape read from last.pt
     settings.steps = 30  # the cache and run are gone: start from the exported folder
     training.train([tmp_path / "pairs"], tmp_path / "new-run", settings, init=folder)
     state = torch.load(tmp_path / "new-run" / "last.pt", weights_only=True)
@@ -235,6 +236,8 @@ def test_a_wide_head_grows_from_a_trained_vocoder_without_changing_it(tmp_path: 
     )
     grown = FastVocoder.load(export)
     assert grown.net.config.head_hidden == 64 and grown.net.wide is not None
+    assert training.export_checkpoint(tmp_path / "run", tmp_path / "again") == 8
+    assert FastVocoder.load(tmp_path / "again").net.config == wide_config
     assert grown.net.wide.out.weight.abs().max() > 0  # it learned
     assert np.abs(grown(mel) - narrow(mel)).max() > 1e-4
     with pytest.raises(ValueError, match="does not fit"):  # wide → narrow loses a part
